@@ -1,0 +1,72 @@
+# dnacourse: `make lab` to study, `make test` to check everything. Both set up .venv first.
+#
+#   make lab                 create/update .venv, open JupyterLab on notebooks/
+#   make test                unit tests, then every notebook in quick mode (nbval)
+#   make course MODE=full    run every notebook headless into build/course-full/ (MODE=quick is the default)
+#   make notebooks           maintainers: re-run notebooks in quick mode and store the outputs nbval compares
+#
+# Variables: PYTHON (interpreter that creates the venv), TORCH (torch requirement installed first, only
+# when the venv has no torch yet), DNACOURSE_MIRROR (offline data mirror; ../shared/data is used when present).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+TORCH  ?= torch==2.13.0
+MODE   ?= quick
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
+# Offline data: an explicit DNACOURSE_MIRROR wins; otherwise a mirror beside the checkout is used.
+DEFAULT_MIRROR := $(abspath $(wildcard ../shared/data))
+ifneq ($(DEFAULT_MIRROR),)
+export DNACOURSE_MIRROR ?= $(DEFAULT_MIRROR)
+endif
+
+QUICK_FLAG := $(if $(filter quick,$(MODE)),1,0)
+
+.PHONY: install lab test unit nbtest course notebooks lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs when pyproject.toml changes. torch goes first so that pip does not pull a large CUDA build
+# on machines where a CPU build of $(TORCH) is what the package index offers.
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install "$(TORCH)"
+	$(BIN)/pip install -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: unit nbtest
+
+unit: install
+	DNACOURSE_QUICK=1 $(BIN)/pytest tests
+
+nbtest: install
+	DNACOURSE_QUICK=1 $(BIN)/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:randomly notebooks
+
+course: install
+	@mkdir -p build/course-$(MODE)
+	@failed=""; for nb in $(NOTEBOOKS); do \
+	  echo "== $$nb ($(MODE) mode)"; start=$$(date +%s); \
+	  DNACOURSE_QUICK=$(QUICK_FLAG) $(BIN)/jupyter nbconvert --to notebook --execute \
+	    --ExecutePreprocessor.timeout=-1 --output-dir build/course-$(MODE) "$$nb" \
+	    || failed="$$failed $$nb"; \
+	  echo "   $$(( $$(date +%s) - start )) s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
+	echo "Executed notebooks are in build/course-$(MODE)/"
+
+notebooks: install
+	@for nb in $(NOTEBOOKS); do echo "== $$nb"; \
+	  DNACOURSE_QUICK=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; done
+	$(BIN)/python tests/nbtools.py clean $(NOTEBOOKS)
+
+lint: install
+	$(BIN)/ruff check dnacourse tests notebooks
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,138 @@
+"""Where the course runs: device, seeds, quick mode, Colab, data directory.
+
+Every notebook starts with::
+
+    import dnacourse as dc
+    dc.runtime.report()          # prints device, mode and data folders
+    QUICK = dc.runtime.quick()   # small subsets and few epochs when DNACOURSE_QUICK=1
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+QUICK_ENV = "DNACOURSE_QUICK"
+DATA_DIR_ENV = "DNACOURSE_DATA_DIR"
+MIRROR_ENV = "DNACOURSE_MIRROR"
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def quick() -> bool:
+    """True when the environment variable ``DNACOURSE_QUICK`` is ``1`` (or true/yes/on).
+
+    Quick mode is what CI and nbval use: small real subsets, one or two epochs.
+
+    >>> import os; os.environ["DNACOURSE_QUICK"] = "1"; quick()
+    True
+    """
+    return os.environ.get(QUICK_ENV, "").strip().lower() in _TRUE
+
+
+def in_colab() -> bool:
+    """True inside a Google Colab runtime."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def device() -> torch.device:
+    """The best available device: CUDA, then Apple's MPS, then the CPU.
+
+    >>> device().type in {"cuda", "mps", "cpu"}
+    True
+    """
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """Seed Python, NumPy and PyTorch (all devices); return a fresh NumPy ``Generator``.
+
+    Same seed, same CPU results. (CUDA kernels may still differ in the last bits.)
+
+    >>> a = seed_everything(1).random(); b = seed_everything(1).random(); a == b
+    True
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def _checkout_root() -> Path | None:
+    """The project checkout this package was imported from, or None when pip-installed."""
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "notebooks").is_dir():
+        return root
+    return None
+
+
+def data_dir() -> Path:
+    """Folder where downloaded datasets are cached (created if missing).
+
+    ``$DNACOURSE_DATA_DIR`` if set; else ``data/`` of the checkout; else (package installed with
+    pip, e.g. on Colab) the user cache folder, such as ``~/.cache/dnacourse``.
+    """
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        path = Path(env).expanduser()
+    elif (root := _checkout_root()) is not None:
+        path = root / "data"
+    else:
+        import pooch
+
+        path = Path(pooch.os_cache("dnacourse"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def mirror_dir() -> Path | None:
+    """A local copy of the datasets that stands in for the network (``$DNACOURSE_MIRROR``), or None."""
+    env = os.environ.get(MIRROR_ENV)
+    return Path(env).expanduser() if env else None
+
+
+def build_dir() -> Path:
+    """Git-ignored folder for executed notebooks, checkpoints and benchmark output."""
+    root = _checkout_root()
+    path = (root if root is not None else Path.cwd()) / "build"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def report() -> str:
+    """Print (and return) where this notebook runs: device, mode, data folders.
+
+    On Colab without a GPU it says how to switch the T4 on.
+    """
+    dev = device()
+    lines = [f"dnacourse {sys.modules['dnacourse'].__version__} · torch {torch.__version__}"]
+    if dev.type == "cuda":
+        lines.append(f"device: cuda ({torch.cuda.get_device_name(0)})")
+    elif dev.type == "mps":
+        lines.append("device: mps (Apple GPU)")
+    else:
+        lines.append("device: cpu (no GPU found)")
+        if in_colab():
+            lines.append("  → Colab: Runtime ▸ Change runtime type ▸ T4 GPU, then run all cells again.")
+        else:
+            lines.append("  → fine for quick mode; full-mode training is faster on a GPU (e.g. Colab's T4).")
+    lines.append(f"mode: {'QUICK (small subsets, few epochs)' if quick() else 'full'}")
+    lines.append(f"data cache: {data_dir()}")
+    mirror = mirror_dir()
+    if mirror is not None:
+        lines.append(f"data mirror: {mirror}{'' if mirror.is_dir() else '  (NOT FOUND)'}")
+    text = "\n".join(lines)
+    print(text)
+    return text
