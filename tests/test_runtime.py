@@ -1,0 +1,94 @@
+"""dnacourse.runtime: quick mode, seeds, device choice, folders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import dnacourse as dc
+from dnacourse import runtime
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("YES", True), ("0", False),
+                                             ("", False), ("no", False)])
+def test_quick_reads_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("DNACOURSE_QUICK", value)
+    assert runtime.quick() is expected
+
+
+def test_quick_is_off_when_unset(monkeypatch):
+    monkeypatch.delenv("DNACOURSE_QUICK", raising=False)
+    assert runtime.quick() is False
+
+
+def test_seed_everything_repeats_numpy_torch_and_returns_a_generator():
+    rng = runtime.seed_everything(7)
+    draws = (rng.random(3), np.random.rand(3), torch.rand(3))
+    rng = runtime.seed_everything(7)
+    again = (rng.random(3), np.random.rand(3), torch.rand(3))
+    assert isinstance(rng, np.random.Generator)
+    np.testing.assert_array_equal(draws[0], again[0])
+    np.testing.assert_array_equal(draws[1], again[1])
+    assert torch.equal(draws[2], again[2])
+    assert not np.array_equal(runtime.seed_everything(8).random(3), draws[0])
+
+
+@pytest.mark.parametrize("bad", ["1", 1.5, None, True])
+def test_seed_must_be_an_int(bad):
+    with pytest.raises(TypeError, match="seed must be an int"):
+        runtime.seed_everything(bad)
+
+
+def test_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert runtime.device().type == "cuda"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    assert runtime.device().type == "mps"
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert runtime.device() == torch.device("cpu")
+
+
+def test_data_dir_honours_the_environment(monkeypatch, tmp_path):
+    target = tmp_path / "cache" / "nested"
+    monkeypatch.setenv("DNACOURSE_DATA_DIR", str(target))
+    assert runtime.data_dir() == target
+    assert target.is_dir(), "data_dir() creates the folder"
+
+
+def test_data_dir_defaults_to_the_checkout(monkeypatch):
+    monkeypatch.delenv("DNACOURSE_DATA_DIR", raising=False)
+    assert runtime.data_dir() == runtime._checkout_root() / "data"
+
+
+def test_data_dir_outside_a_checkout_uses_the_user_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("DNACOURSE_DATA_DIR", raising=False)
+    monkeypatch.setattr(runtime, "_checkout_root", lambda: None)
+    monkeypatch.setattr("pooch.os_cache", lambda name: tmp_path / name)
+    assert runtime.data_dir() == tmp_path / "dnacourse"
+
+
+def test_in_colab(monkeypatch):
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    monkeypatch.delitem(__import__("sys").modules, "google.colab", raising=False)
+    assert runtime.in_colab() is False
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab-x")
+    assert runtime.in_colab() is True
+
+
+def test_report_names_device_and_mode_and_hints_at_the_t4_on_colab(monkeypatch, capsys):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setenv("DNACOURSE_QUICK", "1")
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "x")
+    text = runtime.report()
+    assert "device: cpu" in text and "QUICK" in text
+    assert "Change runtime type" in text and "T4" in text
+    assert text in capsys.readouterr().out
+
+
+def test_colab_links_are_built_from_the_repo_url():
+    assert dc.colab_url("02_encoding.ipynb").endswith("/blob/main/notebooks/02_encoding.ipynb")
+    assert dc.REPO_URL.removeprefix("https://github.com/") in dc.colab_url("x.ipynb")
+    assert dc.pip_spec() == f"dnacourse @ git+{dc.REPO_URL}@main"
