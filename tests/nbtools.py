@@ -4,7 +4,8 @@
     python tests/nbtools.py check notebooks/*.ipynb    # list problems; exit 1 if any
 
 A cell whose source contains ``# NBVAL_CHECK_OUTPUT`` keeps its outputs: nbval (``--nbval-lax``)
-compares them when the tests run. Every other cell is committed without outputs.
+compares them when the tests run. nbval skips a reference cell without an execution count, so checked
+cells keep the count 1; every other cell is committed without outputs and without a count.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ def clean(path: str | Path) -> bool:
         cell.metadata = {k: v for k, v in cell.metadata.items() if k in KEEP_CELL_METADATA}
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
+        cell.execution_count = 1 if is_checked(cell) else None
         if not is_checked(cell):
             cell.outputs = []
         for out in cell.outputs:
             if "execution_count" in out:
-                out["execution_count"] = None
+                out["execution_count"] = 1
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
@@ -62,8 +63,8 @@ def problems(path: str | Path) -> list[str]:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        if cell.execution_count is not None:
-            found.append(f"{path.name} cell {i}: stray execution count {cell.execution_count}")
+        if cell.execution_count not in ((1,) if is_checked(cell) else (None,)):
+            found.append(f"{path.name} cell {i}: execution count {cell.execution_count} (want 1 on checked cells, none elsewhere; run tests/nbtools.py clean)")
         if cell.outputs and not is_checked(cell):
             found.append(f"{path.name} cell {i}: outputs stored but nbval does not compare them")
         if is_checked(cell) and not cell.outputs:
