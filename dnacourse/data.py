@@ -458,8 +458,8 @@ def load_gene_families(species: str = "human", fallback: str | None = None, verb
     """The gene-family dataset of one species: columns ``sequence``, ``label`` (0-6), ``family``.
 
     species: "human" (full, 4,380 rows; downloaded), "human_first781" (its first 781 rows, PARTIAL,
-    offline), "chimp" (1,682) or "dog" (820). When the file cannot be had and ``fallback`` names another
-    species, that one is loaded instead, with a notice. ``df.attrs`` holds ``dataset``, ``description``,
+    offline), "chimp" (1,682) or "dog" (820). When the file cannot be had and ``fallback`` names a subset of
+    the same species ("human" -> "human_first781"), that one is loaded instead, with a notice. ``df.attrs`` holds ``dataset``, ``description``,
     ``source`` ("cache", "mirror", "download" or "derived") and ``n_rows``; ``verbose`` prints one line
     saying exactly what was loaded.
 
@@ -471,6 +471,9 @@ def load_gene_families(species: str = "human", fallback: str | None = None, verb
     for value in (species, fallback):
         if value is not None and value not in _SPECIES:
             raise ValueError(f"unknown species {value!r}; choose one of {', '.join(map(repr, _SPECIES))}")
+    if fallback not in (None, species) and not fallback.startswith(species + "_"):
+        raise ValueError(f"fallback {fallback!r} is not a subset of {species!r}: a fallback may only load "
+                         f"fewer rows of the same species (e.g. species='human', fallback='human_first781')")
     fell_back = False
     try:
         path, source = _fetch(species)

@@ -473,3 +473,9 @@ def test_make_motif_dataset():
     matches = [np.mean([x == y for x, y in zip(p, w, strict=True)]) for p, w in zip(planted, wanted, strict=True)]
     assert np.mean(matches) > 0.7                                           # instances follow the PWM
     pd.concat([df.iloc[:10], df.iloc[10:20]])                               # attrs survive pandas ops
+
+
+@pytest.mark.parametrize("species", ["chimp", "dog"])
+def test_fallback_never_swaps_species(species):
+    with pytest.raises(ValueError, match="not a subset of"):
+        data.load_gene_families(species, fallback="human_first781")
