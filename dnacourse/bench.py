@@ -1,4 +1,4 @@
-"""How fast is the encoding? ``python -m dnacourse.bench --n 4000 --length 1000 --repeats 3``.
+"""How fast is the encoding? ``python -m dnacourse bench --n 4000 --length 1000 --repeats 3``.
 
 Compares ``encoding.one_hot`` (vectorised NumPy) with a plain per-base Python loop that builds
 the same array, and also times ``encode_index`` and ``augment.augment_batch`` (on the best
@@ -147,10 +147,10 @@ def augment_benchmark(
 def main(argv=None) -> dict:
     """Command-line entry point: prints a table and returns the numbers as one dict.
 
-    ``main(["--n", "100", "--length", "50"])`` is ``python -m dnacourse.bench --n 100 --length 50``.
+    ``main(["--n", "100", "--length", "50"])`` is ``python -m dnacourse bench --n 100 --length 50``.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m dnacourse.bench",
+        prog="python -m dnacourse bench",
         description="Throughput of dnacourse's one-hot encoding against a plain per-base Python "
         "loop, plus encode_index, and augment_batch / index_to_one_hot on the best device.",
     )
