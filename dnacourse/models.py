@@ -1,0 +1,577 @@
+"""The seven gene-family classifiers of Airlangga (2024), and LSTM/GRU cells written from scratch.
+
+Every classifier maps a one-hot batch to class scores (logits)::
+
+    x: (batch, 4, length) float, 3'-padded with all-zero columns  ->  logits: (batch, n_classes)
+
+    model = build("cnn_lstm", n_classes=7)        # or "cnn", "lstm", "gru", "bilstm", "cnn_gru", "cnn_bilstm"
+    logits = model(dc.encoding.one_hot(["ACGT", "ACGTTTGA"], length=1000))   # -> (2, 7)
+
+Three ideas, three classes (``build`` picks the cell type and direction):
+
+* ``CNN`` (paper eq. 5-6): convolution blocks (Conv1d -> BatchNorm -> ReLU -> max-pool), then a
+  global max + mean pool over positions and a small dense head.
+* ``RecurrentNet`` ("lstm", "gru", "bilstm"; eq. 7-16): an ``nn.LSTM``/``nn.GRU`` reads the one-hot
+  sequence one base at a time, all ``length`` steps; its outputs are summarised and fed to the head.
+* ``ConvRecurrentNet`` ("cnn_lstm", "cnn_gru", "cnn_bilstm"; eq. 17-19): convolution blocks first
+  (each max-pool divides the length by ``pool``: 1000 -> 250 -> 63 steps), then the recurrent layer
+  reads the shorter sequence of convolution features, then the head.
+
+Padding: masking, and a per-row reversal for the backward direction
+--------------------------------------------------------------------
+Sequences shorter than ``length`` are padded at the 3' end with all-zero columns. How long a row
+really is comes from the data itself: ``sequence_lengths(x)`` = index of the last non-zero column
++ 1 (0 for a row that is all padding). Every model then ignores the padding:
+
+* a forward recurrent direction reads each row from its first base; the padding comes after the
+  real bases, so it cannot change an output at a real position -- we only have to leave the padded
+  steps out of the summary (a mask);
+* a backward direction (BiLSTM) must start at the row's *last real base*, not at the end of 700
+  padding columns: it reads ``reverse_padded(x, lengths)`` (each row's real part reversed, padding
+  left at the end) and its outputs are flipped back the same way;
+* the convolution blocks multiply their features by a 0/1 mask of real positions before pooling,
+  so the next layer sees exactly the zeros that its own "same" padding would give; lengths are
+  carried through each max-pool as ``ceil(length / pool)`` (pooling uses ``ceil_mode=True``);
+* summaries over time (mean, max, last state) use real positions only.
+
+This computes the same thing as PyTorch's usual tool, ``pack_padded_sequence(...,
+enforce_sorted=False)``, which we measured to be far too slow on a CPU: the backward pass through a
+packed LSTM with rows of different lengths took ~30 s for a 64 x 1,000 batch, against ~0.3 s for
+the plain padded batch. The masked version is one code path for CPU and GPU (cuDNN) alike.
+
+So a sequence padded to 1,000 or to 2,000 columns gets the same logits (in eval mode), and one item's
+output never depends on the other items in its batch. Two documented consequences: an ``N``
+*inside* a sequence (an all-zero column when ``unknown=0``) is kept as a real, all-zero input, while
+trailing ``N``s are indistinguishable from padding and are dropped; a row with no real base at all
+(length 0) is treated as one all-zero step, so it still gets (bias-only) logits and nothing crashes.
+
+Summarising a recurrent layer over 1,000 steps
+----------------------------------------------
+The paper's Keras-style LSTM keeps only the final hidden state. After 1,000 steps that state
+remembers mostly the 3' end of the sequence, so our default summary is ``"meanmax"``: the mean and
+the maximum of the outputs over the real positions (for a BiLSTM, of both directions' outputs),
+which lets a motif anywhere in the gene contribute. ``summary="last"`` gives the paper's choice: the
+final hidden state(s) (at each row's last real base; for a BiLSTM, the forward final state and
+the backward direction's final state, reached at the first base, concatenated). Both are cheap; compare them as an exercise.
+
+From scratch, for teaching
+--------------------------
+``LSTMCell`` (eq. 7-12) and ``GRUCell`` (eq. 13-16) compute one time step with one linear map per
+gate, exactly as the equations read; ``ScratchLSTM``/``ScratchGRU`` (also importable as ``LSTM`` and
+``GRU``) loop them over time. ``copy_weights_from(torch_module)`` loads the weights of an
+``nn.LSTM``/``nn.GRU`` (or ``nn.LSTMCell``/``nn.GRUCell``) so the two can be compared number by number;
+the tests check they agree to 1e-5. They are slow Python loops: train with the ``nn`` versions.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "build",
+    "available",
+    "count_parameters",
+    "sequence_lengths",
+    "length_mask",
+    "masked_mean_max",
+    "reverse_padded",
+    "ConvBlock",
+    "ConvStack",
+    "RecurrentEncoder",
+    "Head",
+    "CNN",
+    "RecurrentNet",
+    "ConvRecurrentNet",
+    "LSTMCell",
+    "GRUCell",
+    "ScratchLSTM",
+    "ScratchGRU",
+    "LSTM",
+    "GRU",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# padding helpers
+
+
+def sequence_lengths(x: torch.Tensor) -> torch.Tensor:
+    """Real length of each 3'-padded row: index of its last non-zero column + 1 (0 if none).
+
+    ``x``: ``(B, C, L)`` one-hot (padding = all-zero columns) -> ``(B,)`` int64 on ``x``'s device.
+
+    >>> x = torch.zeros(2, 4, 5); x[0, 0, :3] = 1; x[1, 2, 1] = 1   # rows "AAA.." and "NG..."
+    >>> sequence_lengths(x)
+    tensor([3, 2])
+    """
+    real = x.ne(0).any(dim=1)  # (B, L) True where a column is not all zero
+    positions = torch.arange(1, x.shape[-1] + 1, device=x.device)  # (L,) 1..L
+    return (real * positions).amax(dim=1)  # (B,)
+
+
+def length_mask(lengths: torch.Tensor, steps: int) -> torch.Tensor:
+    """``(B,)`` lengths -> ``(B, steps)`` bool mask, True at real positions.
+
+    >>> length_mask(torch.tensor([1, 3]), 4)
+    tensor([[ True, False, False, False],
+            [ True,  True,  True, False]])
+    """
+    return torch.arange(steps, device=lengths.device) < lengths[:, None]
+
+
+def masked_mean_max(h: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Mean and max over the real time steps: ``(B, T, F)``, lengths ``(B,)`` >= 1 -> ``(B, 2F)``."""
+    mask = length_mask(lengths, h.shape[1]).unsqueeze(-1)  # (B, T, 1)
+    mean = (h * mask).sum(dim=1) / lengths[:, None].to(h.dtype)  # (B, F)
+    largest = h.masked_fill(~mask, torch.finfo(h.dtype).min).amax(dim=1)  # (B, F)
+    return torch.cat([mean, largest], dim=-1)
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first ``lengths[b]`` steps, leave its padding in place: ``(B, T, F)``.
+
+    Its own inverse. What a backward RNN direction should read for 3'-padded rows.
+
+    >>> reverse_padded(torch.tensor([[1, 2, 3, 0], [1, 2, 0, 0]])[..., None], torch.tensor([3, 2]))[..., 0]
+    tensor([[3, 2, 1, 0],
+            [2, 1, 0, 0]])
+    """
+    t = torch.arange(x.shape[1], device=x.device)  # (T,)
+    source = torch.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)  # (B, T)
+    return x.gather(1, source.unsqueeze(-1).expand_as(x))
+
+
+# ----------------------------------------------------------------------------------------------
+# building blocks
+
+
+class ConvBlock(nn.Module):
+    """Eq. 5-6: ``y = ReLU(BN(conv(x)))`` (with "same" padding), zero the padding, max-pool, dropout.
+
+    ``(B, C_in, L)``, lengths ``(B,)`` -> ``(B, C_out, ceil(L / pool))``, lengths ``ceil(l / pool)``.
+    The mask keeps padded positions at exactly zero, so the next convolution sees the same zeros
+    whether a row has 0 or 1,000 padding columns; with ReLU features >= 0, a pooling window that
+    straddles the end of a row returns the max of its real part.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 9, pool: int = 4,
+                 dropout: float = 0.1):
+        super().__init__()
+        self.pool = pool
+        self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, padding="same")
+        self.norm = nn.BatchNorm1d(out_channels)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        y = F.relu(self.norm(self.conv(x)))  # (B, C_out, L)          eq. 5
+        y = y * length_mask(lengths, y.shape[-1]).unsqueeze(1)  # padding -> 0
+        if self.pool > 1:
+            y = F.max_pool1d(y, self.pool, ceil_mode=True)  # (B, C_out, ceil(L/pool))   eq. 6
+            lengths = torch.div(lengths + self.pool - 1, self.pool, rounding_mode="floor")
+        return self.drop(y), lengths
+
+
+class ConvStack(nn.Module):
+    """Convolution blocks in a row: ``(B, 4, L)`` -> ``(B, channels[-1], ~L / pool**n)`` and lengths."""
+
+    def __init__(self, in_channels: int = 4, channels=(64, 128), kernel_size: int = 9, pool: int = 4,
+                 dropout: float = 0.1):
+        super().__init__()
+        sizes = [in_channels, *channels]
+        self.blocks = nn.ModuleList(
+            ConvBlock(c_in, c_out, kernel_size, pool, dropout) for c_in, c_out in zip(sizes[:-1], sizes[1:], strict=True)
+        )
+        self.out_channels = sizes[-1]
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        for block in self.blocks:
+            x, lengths = block(x, lengths)
+        return x, lengths
+
+
+_RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU}
+_SUMMARIES = ("meanmax", "last")
+
+
+class RecurrentEncoder(nn.Module):
+    """``nn.LSTM``/``nn.GRU`` layers over the real steps of each row, summarised into one vector.
+
+    ``(B, T, F)``, lengths ``(B,)`` -> ``(B, out_features)``.
+
+    Padding: the forward direction reads every row from its first base; the padding comes *after*
+    the real bases, so it cannot change any output at a real position, and we simply mask it in the
+    summary. The backward direction (BiLSTM) reads ``reverse_padded(x, lengths)``: each row's real
+    bases in reverse order, padding left at the end; its outputs are flipped back the same way.
+    So a bidirectional layer is two one-way layers, and neither direction ever reads padding
+    before a real base. (This is exactly what ``pack_padded_sequence`` computes; we do it by hand
+    because autograd through a packed, variable-length batch is ~100x slower on a CPU.)
+    Lengths of 0 are treated as 1 (one all-zero step).
+
+    ``summary="meanmax"``: mean and max of the last layer's outputs over real steps (``2H`` features,
+    ``4H`` for a BiLSTM). ``summary="last"``: the final hidden state(s) -- the forward output at the
+    last real base (and the backward output at the first base) -- ``H`` or ``2H`` features.
+    For an LSTM the forget-gate bias starts at 1 (keep the memory by default), which helps over
+    long sequences (Jozefowicz et al. 2015).
+    """
+
+    def __init__(self, input_size: int, cell: str = "lstm", hidden_size: int = 128, num_layers: int = 1,
+                 bidirectional: bool = False, dropout: float = 0.0, summary: str = "meanmax"):
+        super().__init__()
+        if cell not in _RNN_TYPES:
+            raise ValueError(f"cell must be one of {sorted(_RNN_TYPES)}, got {cell!r}")
+        if summary not in _SUMMARIES:
+            raise ValueError(f"summary must be one of {_SUMMARIES}, got {summary!r}")
+        self.summary, self.bidirectional = summary, bidirectional
+        directions = 2 if bidirectional else 1
+        sizes = [input_size] + [hidden_size * directions] * (num_layers - 1)
+
+        def layer(size):
+            rnn = _RNN_TYPES[cell](size, hidden_size, batch_first=True)
+            if cell == "lstm":  # PyTorch's gate order: input, forget, candidate, output
+                with torch.no_grad():
+                    rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(1.0)
+                    rnn.bias_hh_l0[hidden_size:2 * hidden_size].fill_(0.0)
+            return rnn
+
+        self.forward_layers = nn.ModuleList(layer(size) for size in sizes)
+        self.backward_layers = nn.ModuleList(layer(size) for size in sizes) if bidirectional else None
+        self.drop = nn.Dropout(dropout)
+        self.out_features = hidden_size * directions * (2 if summary == "meanmax" else 1)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        lengths = lengths.clamp(min=1)  # an all-padding row: one zero step
+        h = x  # (B, T, F)
+        for k, forward_rnn in enumerate(self.forward_layers):
+            if k > 0:
+                h = self.drop(h)  # dropout between layers
+            out = forward_rnn(h)[0]  # (B, T, H)
+            if self.bidirectional:
+                back = self.backward_layers[k](reverse_padded(h, lengths))[0]  # (B, T, H), reversed
+                out = torch.cat([out, reverse_padded(back, lengths)], dim=-1)  # (B, T, 2H)
+            h = out
+        if self.summary == "meanmax":
+            return masked_mean_max(h, lengths)  # (B, 2H * directions)
+        rows = torch.arange(h.shape[0], device=h.device)
+        H = self.forward_layers[-1].hidden_size
+        last = h[rows, lengths - 1, :H]  # (B, H) forward state at the last real base
+        if self.bidirectional:
+            last = torch.cat([last, h[:, 0, H:]], dim=-1)  # + backward state after reading base 0
+        return last
+
+
+class Head(nn.Module):
+    """The dense layers: ``Linear -> ReLU -> Dropout -> Linear``, ``(B, F)`` -> ``(B, n_classes)``."""
+
+    def __init__(self, in_features: int, n_classes: int, hidden: int = 128, dropout: float = 0.3):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(in_features, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_classes)
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+# ----------------------------------------------------------------------------------------------
+# the three kinds of classifier
+
+
+class CNN(nn.Module):
+    """Convolutional classifier (paper eq. 5-6).
+
+    ``(B, 4, L)`` -> conv blocks, each ``max_pool(ReLU(BN(conv(x))))`` -> ``(B, C, ~L/pool**n)`` ->
+    global mean + max over real positions -> ``(B, 2C)`` -> dense head -> ``(B, n_classes)``.
+    Defaults: 3 blocks of 64, 128, 128 filters of width 9, pool 4 (1000 -> 250 -> 63 -> 16 positions).
+    Padding is masked (see the module docstring): the global pool only sees real positions.
+    """
+
+    def __init__(self, n_classes: int = 7, in_channels: int = 4, channels=(64, 128, 128),
+                 kernel_size: int = 9, pool: int = 4, conv_dropout: float = 0.1, hidden: int = 128,
+                 dropout: float = 0.3):
+        super().__init__()
+        self.features = ConvStack(in_channels, channels, kernel_size, pool, conv_dropout)
+        self.head = Head(2 * self.features.out_channels, n_classes, hidden, dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        lengths = sequence_lengths(x)  # (B,)
+        h, lengths = self.features(x, lengths)  # (B, C, T)
+        z = masked_mean_max(h.transpose(1, 2), lengths.clamp(min=1))  # (B, 2C)
+        return self.head(z)  # (B, n_classes)
+
+
+class RecurrentNet(nn.Module):
+    """Recurrent classifier over the raw one-hot sequence: "lstm", "gru" and "bilstm".
+
+    ``(B, 4, L)`` -> ``(B, L, 4)`` (one step per base) -> ``nn.LSTM``/``nn.GRU`` (padding masked) ->
+    summary (mean + max of the outputs over real steps by default) -> dense head -> ``(B, n_classes)``.
+    The recurrence is sequential over all ``L`` steps (1,000 in the paper), which makes these the
+    slowest models here; hidden size 64 keeps a CPU epoch bearable and cuDNN makes it fast on a GPU.
+    """
+
+    def __init__(self, n_classes: int = 7, cell: str = "lstm", bidirectional: bool = False,
+                 in_channels: int = 4, hidden_size: int = 64, num_layers: int = 1,
+                 rnn_dropout: float = 0.0, summary: str = "meanmax", hidden: int = 128,
+                 dropout: float = 0.3):
+        super().__init__()
+        self.encoder = RecurrentEncoder(in_channels, cell, hidden_size, num_layers, bidirectional,
+                                        rnn_dropout, summary)
+        self.head = Head(self.encoder.out_features, n_classes, hidden, dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        lengths = sequence_lengths(x)  # (B,)
+        z = self.encoder(x.transpose(1, 2), lengths)  # (B, L, 4) -> (B, F)
+        return self.head(z)  # (B, n_classes)
+
+
+class ConvRecurrentNet(nn.Module):
+    """CNN + recurrent hybrid (paper eq. 17-19): "cnn_lstm", "cnn_gru" and "cnn_bilstm".
+
+    ``(B, 4, L)`` -> conv blocks ``(B, C, ~L/pool**n)`` (eq. 17) -> ``(B, T', C)`` ->
+    ``nn.LSTM``/``nn.GRU`` (eq. 18) -> summary -> dense head (eq. 19) -> ``(B, n_classes)``.
+    Defaults: 2 blocks of 64 and 128 filters, pool 4, so the recurrent layer reads 63 steps instead
+    of 1,000. Lengths go through each pooling as ``ceil(l / pool)``, so padding stays masked.
+    """
+
+    def __init__(self, n_classes: int = 7, cell: str = "lstm", bidirectional: bool = False,
+                 in_channels: int = 4, channels=(64, 128), kernel_size: int = 9, pool: int = 4,
+                 conv_dropout: float = 0.1, hidden_size: int = 128, num_layers: int = 1,
+                 rnn_dropout: float = 0.0, summary: str = "meanmax", hidden: int = 128,
+                 dropout: float = 0.3):
+        super().__init__()
+        self.features = ConvStack(in_channels, channels, kernel_size, pool, conv_dropout)
+        self.encoder = RecurrentEncoder(self.features.out_channels, cell, hidden_size, num_layers,
+                                        bidirectional, rnn_dropout, summary)
+        self.head = Head(self.encoder.out_features, n_classes, hidden, dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        lengths = sequence_lengths(x)  # (B,)
+        h, lengths = self.features(x, lengths)  # (B, C, T')
+        z = self.encoder(h.transpose(1, 2), lengths)  # (B, T', C) -> (B, F)
+        return self.head(z)  # (B, n_classes)
+
+
+# ----------------------------------------------------------------------------------------------
+# build by name
+
+_MODELS = {
+    "cnn": (CNN, {}),
+    "lstm": (RecurrentNet, {"cell": "lstm"}),
+    "gru": (RecurrentNet, {"cell": "gru"}),
+    "bilstm": (RecurrentNet, {"cell": "lstm", "bidirectional": True}),
+    "cnn_lstm": (ConvRecurrentNet, {"cell": "lstm"}),
+    "cnn_gru": (ConvRecurrentNet, {"cell": "gru"}),
+    "cnn_bilstm": (ConvRecurrentNet, {"cell": "lstm", "bidirectional": True}),
+}
+
+
+def available() -> list[str]:
+    """The names ``build`` accepts, in the paper's Table 1 order."""
+    return list(_MODELS)
+
+
+def build(name: str, n_classes: int = 7, **hyperparameters) -> nn.Module:
+    """A fresh classifier by name (case-insensitive; ``-`` may stand for ``_``).
+
+    ``hyperparameters`` go to the class's constructor, e.g. ``build("lstm", hidden_size=128)``,
+    ``build("cnn", channels=(32, 64), kernel_size=7)``, ``build("bilstm", summary="last")``.
+
+    >>> build("cnn_gru", n_classes=3)(torch.zeros(2, 4, 100)).shape
+    torch.Size([2, 3])
+    """
+    key = str(name).lower().replace("-", "_")
+    if key not in _MODELS:
+        raise ValueError(f"unknown model {name!r}; valid names: {', '.join(_MODELS)}")
+    cls, preset = _MODELS[key]
+    return cls(n_classes=n_classes, **{**preset, **hyperparameters})
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
+    """Number of (trainable) parameters, e.g. ``count_parameters(build("cnn"))``."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+# ----------------------------------------------------------------------------------------------
+# from scratch, for teaching
+
+
+def _torch_weights(module: nn.Module) -> tuple[torch.Tensor, ...]:
+    """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of an nn.LSTM/GRU (layer 0, forward) or a cell."""
+    if isinstance(module, (nn.LSTM, nn.GRU)):
+        if module.num_layers != 1 or module.bidirectional or getattr(module, "proj_size", 0):
+            raise ValueError("copy_weights_from expects one layer, one direction (and no proj_size)")
+        suffix = "_l0"
+    else:
+        suffix = ""
+    if not getattr(module, "bias", True):
+        raise ValueError("copy_weights_from expects a module with biases (bias=True)")
+    return tuple(getattr(module, f"{n}{suffix}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+
+class LSTMCell(nn.Module):
+    """One LSTM step (paper eq. 7-12), one linear map per gate on the concatenation ``[h, x]``::
+
+        f_t = sigmoid(W_f [h_{t-1}, x_t] + b_f)        forget gate        (7)
+        i_t = sigmoid(W_i [h_{t-1}, x_t] + b_i)        input gate         (8)
+        g_t = tanh(W_g [h_{t-1}, x_t] + b_g)           candidate C~_t     (9)
+        C_t = f_t * C_{t-1} + i_t * g_t                cell update        (10)
+        o_t = sigmoid(W_o [h_{t-1}, x_t] + b_o)        output gate        (11)
+        h_t = o_t * tanh(C_t)                          hidden state       (12)
+
+    ``x``: ``(B, input_size)``, state ``(h, c)`` each ``(B, hidden_size)`` -> new ``(h, c)``.
+    ``nn.LSTM`` stores the same numbers differently (``W_ih x + b_ih + W_hh h + b_hh``, gates stacked
+    in the order i, f, g, o); ``copy_weights_from`` converts.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        both = hidden_size + input_size
+        self.W_f = nn.Linear(both, hidden_size)
+        self.W_i = nn.Linear(both, hidden_size)
+        self.W_g = nn.Linear(both, hidden_size)
+        self.W_o = nn.Linear(both, hidden_size)
+
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
+        h, c = state  # (B, H), (B, H)
+        hx = torch.cat([h, x], dim=1)  # (B, H + I)   [h_{t-1}, x_t]
+        f = torch.sigmoid(self.W_f(hx))  # (7)
+        i = torch.sigmoid(self.W_i(hx))  # (8)
+        g = torch.tanh(self.W_g(hx))  # (9)
+        c = f * c + i * g  # (10)
+        o = torch.sigmoid(self.W_o(hx))  # (11)
+        h = o * torch.tanh(c)  # (12)
+        return h, c
+
+    @torch.no_grad()
+    def copy_weights_from(self, module: nn.Module) -> LSTMCell:
+        """Load the weights of an ``nn.LSTMCell`` or a one-layer, one-direction ``nn.LSTM``."""
+        w_ih, w_hh, b_ih, b_hh = _torch_weights(module)
+        for k, gate in enumerate([self.W_i, self.W_f, self.W_g, self.W_o]):  # torch order i, f, g, o
+            rows = slice(k * self.hidden_size, (k + 1) * self.hidden_size)
+            gate.weight.copy_(torch.cat([w_hh[rows], w_ih[rows]], dim=1))  # acts on [h, x]
+            gate.bias.copy_(b_ih[rows] + b_hh[rows])
+        return self
+
+
+class GRUCell(nn.Module):
+    """One GRU step (paper eq. 13-16), in PyTorch's form so it can match ``nn.GRU`` exactly::
+
+        z_t = sigmoid(W_z [h_{t-1}, x_t] + b_z)                     update gate    (13)
+        r_t = sigmoid(W_r [h_{t-1}, x_t] + b_r)                     reset gate     (14)
+        n_t = tanh(W_xn x_t + b_xn + r_t * (W_hn h_{t-1} + b_hn))   candidate h~_t (15)
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}                       hidden state   (16)
+
+    Two differences from the textbook form you may meet (e.g. the paper's): (a) the textbook
+    candidate resets the state *before* the matmul, ``tanh(W [r_t * h_{t-1}, x_t] + b)``; PyTorch
+    (and cuDNN) reset *after* it, ``r_t * (W_hn h_{t-1} + b_hn)`` -- a slightly different model, so the
+    candidate needs its own input and hidden maps here; (b) some texts write
+    ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``, which only swaps the meaning of ``z`` and ``1 - z``.
+    ``x``: ``(B, input_size)``, ``h``: ``(B, hidden_size)`` -> new ``h``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.input_size, self.hidden_size = input_size, hidden_size
+        both = hidden_size + input_size
+        self.W_z = nn.Linear(both, hidden_size)
+        self.W_r = nn.Linear(both, hidden_size)
+        self.W_xn = nn.Linear(input_size, hidden_size)
+        self.W_hn = nn.Linear(hidden_size, hidden_size)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        hx = torch.cat([h, x], dim=1)  # (B, H + I)   [h_{t-1}, x_t]
+        z = torch.sigmoid(self.W_z(hx))  # (13)
+        r = torch.sigmoid(self.W_r(hx))  # (14)
+        n = torch.tanh(self.W_xn(x) + r * self.W_hn(h))  # (15)
+        return (1 - z) * n + z * h  # (16)
+
+    @torch.no_grad()
+    def copy_weights_from(self, module: nn.Module) -> GRUCell:
+        """Load the weights of an ``nn.GRUCell`` or a one-layer, one-direction ``nn.GRU``."""
+        w_ih, w_hh, b_ih, b_hh = _torch_weights(module)
+        H = self.hidden_size
+        r_rows, z_rows, n_rows = slice(0, H), slice(H, 2 * H), slice(2 * H, 3 * H)  # torch order r, z, n
+        for gate, rows in [(self.W_r, r_rows), (self.W_z, z_rows)]:
+            gate.weight.copy_(torch.cat([w_hh[rows], w_ih[rows]], dim=1))
+            gate.bias.copy_(b_ih[rows] + b_hh[rows])
+        self.W_xn.weight.copy_(w_ih[n_rows])
+        self.W_xn.bias.copy_(b_ih[n_rows])
+        self.W_hn.weight.copy_(w_hh[n_rows])
+        self.W_hn.bias.copy_(b_hh[n_rows])
+        return self
+
+
+class _ScratchRNN(nn.Module):
+    """Runs a cell over time; shapes as ``nn.LSTM``/``nn.GRU`` with one layer, one direction."""
+
+    cell_type: type = nn.Module
+
+    def __init__(self, input_size: int, hidden_size: int, batch_first: bool = True):
+        super().__init__()
+        self.cell = self.cell_type(input_size, hidden_size)
+        self.hidden_size, self.batch_first = hidden_size, batch_first
+
+    def copy_weights_from(self, module: nn.Module):
+        """Load the weights of a one-layer, one-direction ``nn.LSTM``/``nn.GRU`` (or its cell)."""
+        self.cell.copy_weights_from(module)
+        return self
+
+    @classmethod
+    def from_torch(cls, module: nn.Module):
+        """A scratch layer with ``module``'s sizes, ``batch_first`` and weights."""
+        return cls(module.input_size, module.hidden_size,
+                   getattr(module, "batch_first", True)).copy_weights_from(module)
+
+    def _time_major(self, x: torch.Tensor) -> torch.Tensor:
+        return x.transpose(0, 1) if self.batch_first else x  # -> (T, B, I)
+
+
+class ScratchLSTM(_ScratchRNN):
+    """``LSTMCell`` looped over time, a slow but readable ``nn.LSTM`` (one layer, one direction).
+
+    ``x``: ``(B, T, I)`` if ``batch_first`` (the default, like our classifiers) else ``(T, B, I)``;
+    optional ``state = (h_0, c_0)``, each ``(1, B, H)``. Returns ``output`` (``(B, T, H)`` or
+    ``(T, B, H)``: ``h_t`` at every step) and ``(h_n, c_n)``, each ``(1, B, H)`` -- as ``nn.LSTM``.
+    """
+
+    cell_type = LSTMCell
+
+    def forward(self, x: torch.Tensor, state=None):
+        x = self._time_major(x)  # (T, B, I)
+        if state is None:
+            h = c = x.new_zeros(x.shape[1], self.hidden_size)  # (B, H)
+        else:
+            h, c = state[0][0], state[1][0]
+        outputs = []
+        for x_t in x:  # x_t: (B, I)
+            h, c = self.cell(x_t, (h, c))
+            outputs.append(h)
+        output = torch.stack(outputs, dim=1 if self.batch_first else 0)
+        return output, (h[None], c[None])
+
+
+class ScratchGRU(_ScratchRNN):
+    """``GRUCell`` looped over time, a slow but readable ``nn.GRU`` (one layer, one direction).
+
+    ``x``: ``(B, T, I)`` if ``batch_first`` (the default) else ``(T, B, I)``; optional ``h_0``
+    ``(1, B, H)``. Returns ``output`` (``h_t`` at every step) and ``h_n`` ``(1, B, H)`` -- as ``nn.GRU``.
+    """
+
+    cell_type = GRUCell
+
+    def forward(self, x: torch.Tensor, h_0=None):
+        x = self._time_major(x)  # (T, B, I)
+        h = x.new_zeros(x.shape[1], self.hidden_size) if h_0 is None else h_0[0]  # (B, H)
+        outputs = []
+        for x_t in x:  # x_t: (B, I)
+            h = self.cell(x_t, h)
+            outputs.append(h)
+        output = torch.stack(outputs, dim=1 if self.batch_first else 0)
+        return output, h[None]
+
+
+# the names used in the course contract: dc.models.LSTM / dc.models.GRU are the from-scratch layers
+LSTM = ScratchLSTM
+GRU = ScratchGRU

@@ -1,0 +1,146 @@
+"""The published numbers of the two studies the course rebuilds, each with its source.
+
+    import dnacourse as dc
+    dc.reference.AIRLANGGA_2024_TABLE1            # 7 models x (name, accuracy, precision, recall, f1, auc)
+    dc.reference.AIRLANGGA_2024_TABLE1.loc["cnn", "accuracy"]   # 0.7486
+    print(dc.reference.SOURCES["airlangga2024"])  # who published it, where, and the caveats
+    dc.reference.LEGNET_REPORT                    # the student report's validation Pearson r, tidy
+    dc.reference.LEGNET_PAPER["parameters"]       # 1852846
+
+Only numbers live here, copied from their source and never computed. Compare against them with
+``dc.metrics.comparison_table``; remember that a published number was measured on *their* data and
+*their* split, so a difference tells you about the whole setup, not only the model.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = [
+    "SOURCES", "SOURCE", "AIRLANGGA_2024_TABLE1", "MODEL_NAMES", "LEGNET_REPORT", "LEGNET_PAPER",
+    "display_name",
+]
+
+SOURCES: dict[str, str] = {
+    "airlangga2024": (
+        "Airlangga, G. (2024). Comparative Analysis of Deep Learning Architectures for DNA Sequence "
+        "Classification: Performance Evaluation and Model Insights. Journal of Computer System and "
+        "Informatics (JoSYC) 5, 709-718. https://ejurnal.seminar-id.com/index.php/josyc/article/view/5170 "
+        "- Table 1 (test-set accuracy, macro precision, recall, F1 and one-vs-rest AUC of seven models). "
+        "Caveat: measured on their data and their split (the abstract describes about 100,000 labelled "
+        "sequences balanced across seven classes; a stratified 80/20 split with 10 % of train for "
+        "validation), one run each, no error bars. Our numbers come from other data and other splits, "
+        "so differences compare whole setups, not just architectures."
+    ),
+    "legnet_report": (
+        "Student project report (Georgia Tech) extending LegNet on the DREAM 2022 yeast random-promoter "
+        "data: dilated-convolution branch, embedding layer, CNN+transformer hybrid, LSTM head with a "
+        "hyper-parameter grid, and a data-size study (5,120 / 10,240 / 20,480 training sequences, 2,048 "
+        "for validation); numbers as given in the report. Yardstick: Pearson r on "
+        "a validation split of noisy training-distribution labels, one seed - not comparable to LegNet's "
+        "test-set correlations on the precisely measured DREAM test sequences."
+    ),
+    "legnet_paper": (
+        "Penzar, D. et al. (2023). LegNet: a best-in-class deep learning model for short DNA regulatory "
+        "regions. Bioinformatics 39(8), btad457 - the DREAM 2022 challenge configuration and its public "
+        "code (the parameter count and training settings of that configuration)."
+    ),
+}
+SOURCE = SOURCES  # the name used in the issue contract; same dict
+
+# build name (dc.models.build) -> the paper's display name
+MODEL_NAMES: dict[str, str] = {
+    "cnn": "CNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "bilstm": "BiLSTM",
+    "cnn_lstm": "CNN_LSTM",
+    "cnn_gru": "CNN_GRU",
+    "cnn_bilstm": "CNN_BiLSTM",
+}
+
+
+def display_name(model: str) -> str:
+    """The paper's spelling of a model name: ``display_name("cnn_bilstm") == "CNN_BiLSTM"``.
+
+    Names that are not one of the seven are returned unchanged (e.g. ``"kmer_logreg"``).
+    """
+    return MODEL_NAMES.get(str(model).lower(), str(model))
+
+
+def _airlangga_table() -> pd.DataFrame:
+    # Table 1 of Airlangga (2024), copied digit for digit (trailing zeros are as printed: 0.78, 0.466, ...)
+    rows = [
+        # build name     accuracy precision recall  f1      auc
+        ("cnn",        0.7486, 0.8918, 0.6934, 0.78,   0.9464),
+        ("lstm",       0.7395, 0.8667, 0.6856, 0.7646, 0.9235),
+        ("gru",        0.7263, 0.8908, 0.6258, 0.7342, 0.9181),
+        ("bilstm",     0.7397, 0.8881, 0.6575, 0.7546, 0.9255),
+        ("cnn_lstm",   0.5947, 0.7628, 0.466,  0.5756, 0.8619),
+        ("cnn_gru",    0.5571, 0.7607, 0.4025, 0.5239, 0.8422),
+        ("cnn_bilstm", 0.611,  0.769,  0.5039, 0.6042, 0.8696),
+    ]
+    table = pd.DataFrame(rows, columns=["model", "accuracy", "precision", "recall", "f1", "auc"])
+    table = table.set_index("model")
+    table.insert(0, "name", [MODEL_NAMES[m] for m in table.index])
+    table.attrs["source"] = SOURCES["airlangga2024"]
+    table.attrs["caveat"] = "their data and their split; one run per model"
+    return table
+
+
+AIRLANGGA_2024_TABLE1: pd.DataFrame = _airlangga_table()
+"""Table 1 of Airlangga (2024): index = build names (``cnn`` ... ``cnn_bilstm``), columns ``name``
+(the paper's spelling), ``accuracy``, ``precision``, ``recall``, ``f1``, ``auc``; ``attrs["source"]``."""
+
+
+def _legnet_report() -> pd.DataFrame:
+    na = pd.NA
+    rows = [
+        # variant,         train seqs, val seqs, Pearson r, note
+        ("baseline",        5120,  2048, 0.407,  "LegNet baseline, data-size study"),
+        ("baseline",        10240, 2048, 0.515,  "LegNet baseline, data-size study"),
+        ("baseline",        20480, 2048, 0.55,   "LegNet baseline, data-size study"),
+        ("dilation",        na,    na,   0.566,  "dilated branch mixed with the plain branch (ratio 0-0.4)"),
+        ("embedding",       na,    na,   0.52,   "embedding layer (hidden size 70)"),
+        ("lstm",            na,    na,   0.539,  "LegNet + LSTM head"),
+        ("lstm_grid_best",  na,    na,   0.5428, "best row of the LSTM hyper-parameter grid"),
+    ]
+    table = pd.DataFrame(rows, columns=["variant", "train_sequences", "val_sequences", "pearson_r", "note"])
+    table["train_sequences"] = table["train_sequences"].astype("Int64")  # <NA> = not stated with the number
+    table["val_sequences"] = table["val_sequences"].astype("Int64")
+    table.attrs["source"] = SOURCES["legnet_report"]
+    table.attrs["metric"] = "validation Pearson r"
+    table.attrs["yardstick"] = (
+        "Validation Pearson r on noisy training-distribution labels (single seed). Not comparable to "
+        "LegNet's test-set r on the DREAM test sequences, which carry precise measurements."
+    )
+    return table
+
+
+LEGNET_REPORT: pd.DataFrame = _legnet_report()
+"""The student report's validation Pearson r: one row per reported number, columns ``variant``,
+``train_sequences``, ``val_sequences`` (``<NA>`` where the size was not stated with the number),
+``pearson_r``, ``note``; ``attrs["source"]``, ``attrs["yardstick"]``."""
+
+LEGNET_PAPER: dict = {
+    "parameters": 1_852_846,  # with the original squeeze-excite (it adds a low-rank bilinear term)
+    "parameters_plain_se_approx": 1_730_000,  # "about 1.73 M" with a plain squeeze-excite block
+    "input_length": 150,
+    "input_channels": 6,  # one-hot A,G,C,T + is-reverse + is-singleton
+    "stem_channels": 256,
+    "stem_kernel": 7,
+    "stages": ((256, 128), (128, 128), (128, 64), (64, 64), (64, 64), (64, 64)),
+    "kernel": 7,
+    "expression_bins": 18,
+    "optimizer": "AdamW",
+    "weight_decay": 0.01,
+    "schedule": "OneCycle (cosine)",
+    "max_lr": 0.005,
+    "div_factor": 25,
+    "pct_start": 0.3,
+    "batch_size": 1024,
+    "training_steps": 80_000,
+    "training_hours_approx": 8,  # on one RTX A5000
+    "source": SOURCES["legnet_paper"],
+}
+"""Facts about LegNet's DREAM 2022 configuration (Penzar et al. 2023), numbers only, with ``"source"``."""
