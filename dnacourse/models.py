@@ -47,12 +47,13 @@ trailing ``N``s are indistinguishable from padding and are dropped; a row with n
 
 Summarising a recurrent layer over 1,000 steps
 ----------------------------------------------
-The paper's Keras-style LSTM keeps only the final hidden state. After 1,000 steps that state
+A classic recurrent classifier keeps only the final hidden state. After 1,000 steps that state
 remembers mostly the 3' end of the sequence, so our default summary is ``"meanmax"``: the mean and
 the maximum of the outputs over the real positions (for a BiLSTM, of both directions' outputs),
-which lets a motif anywhere in the gene contribute. ``summary="last"`` gives the paper's choice: the
-final hidden state(s) (at each row's last real base; for a BiLSTM, the forward final state and
-the backward direction's final state, reached at the first base, concatenated). Both are cheap; compare them as an exercise.
+which lets a motif anywhere in the gene contribute, and gives every step a direct gradient.
+``summary="last"`` is the classic choice: the final hidden state(s) (at each row's last real base;
+for a BiLSTM, the forward final state and the backward direction's final state, reached at the
+first base, concatenated). Both are cheap; compare them as an exercise.
 
 From scratch, for teaching
 --------------------------

@@ -84,3 +84,11 @@ def test_notebook_is_committed_clean(path):
     assert nbtools.problems(path) == []
     nb = nbformat.read(path, as_version=4)
     assert any(nbtools.is_checked(c) for c in nb.cells), "mark the cells that show the lesson's result"
+
+
+def test_readme_lists_every_notebook_with_its_badge():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"\]\(notebooks/([0-9]{2}_\w+\.ipynb)\)", readme))
+    assert linked == {p.name for p in NOTEBOOKS}, "README's notebook table and notebooks/ differ"
+    for path in NOTEBOOKS:
+        assert f"]({dc.colab_url(path.name)})" in readme, f"README lacks the Colab badge of {path.name}"
