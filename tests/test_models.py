@@ -142,6 +142,8 @@ def test_build_rejects_unknown_names_and_passes_hyperparameters():
     small = models.build("lstm", hidden_size=16)
     assert models.count_parameters(small) < models.count_parameters(models.build("lstm"))
     assert models.build("bilstm").encoder.bidirectional
+    plain_head = models.build("cnn_gru", head_norm=False)
+    assert models.count_parameters(plain_head) == models.count_parameters(models.build("cnn_gru")) - 2 * 256
     with pytest.raises(TypeError):
         models.build("cnn", hidden_size=3)  # the CNN has no recurrent layer
     with pytest.raises(ValueError, match="summary"):
