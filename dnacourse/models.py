@@ -5,7 +5,8 @@ Every classifier maps a one-hot batch to class scores (logits)::
     x: (batch, 4, length) float, 3'-padded with all-zero columns  ->  logits: (batch, n_classes)
 
     model = build("cnn_lstm", n_classes=7)        # or "cnn", "lstm", "gru", "bilstm", "cnn_gru", "cnn_bilstm"
-    logits = model(dc.encoding.one_hot(["ACGT", "ACGTTTGA"], length=1000))   # -> (2, 7)
+    x = torch.from_numpy(dc.encoding.one_hot(["ACGT", "ACGTTTGA"], length=1000))  # (2, 4, 1000)
+    logits = model(x)                                                             # -> (2, 7)
 
 Three ideas, three classes (``build`` picks the cell type and direction):
 
