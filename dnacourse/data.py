@@ -43,6 +43,7 @@ __all__ = [
     "GENE_FAMILIES", "REGISTRY", "DataFile", "DataUnavailableError", "ChecksumError", "ChecksumWarning",
     "fetch", "source_of", "registry_table", "file_checksum", "first_rows",
     "load_gene_families", "read_gene_family_file", "load_dream", "dream_plasmid", "dream_test_subsets",
+    "sample_promoters",
     "related_pairs", "leaking_pairs", "Split", "random_split", "grouped_split", "make_motif_dataset",
 ]
 
@@ -592,6 +593,40 @@ def dream_test_subsets() -> dict[str, np.ndarray]:
         cols = ["pos"] if "pos" in table.columns else ["alt_pos", "ref_pos"]
         subsets[name] = np.unique(table[cols].to_numpy(dtype=np.int64).ravel())
     return subsets
+
+
+def sample_promoters(df: pd.DataFrame, n_train: int, n_val: int = 2048, seed: int = 0
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded random training and validation samples of promoter rows, disjoint: ``(train_df, val_df)``.
+
+    The rows are shuffled once with ``seed``; validation takes the first ``n_val`` of that order and
+    training the next ``n_train``. So for one seed the validation set does not depend on ``n_train``
+    and the training sets are nested (the 5,120 rows are part of the 10,240): a fair data-size study.
+    Both frames keep ``df``'s index and ``attrs``. Asking for more rows than ``df`` has raises; the
+    sample is never silently smaller.
+
+    >>> df = pd.DataFrame({"sequence": list("ACGTACGTAC"), "expression": range(10)})
+    >>> train, val = sample_promoters(df, n_train=6, n_val=3)
+    >>> len(train), len(val), len(set(train.index) & set(val.index))
+    (6, 3, 0)
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a DataFrame, got {type(df).__name__}")
+    for value, what, low in ((n_train, "n_train", 1), (n_val, "n_val", 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{what} must be an int >= {low}, got {value!r}")
+    if n_train + n_val > len(df):
+        raise ValueError(
+            f"asked for n_train={n_train:,} + n_val={n_val:,} = {n_train + n_val:,} rows, but the frame "
+            f"({df.attrs.get('dataset', 'df')}) has only {len(df):,}. The 10,240 and 20,480-row studies need "
+            f'the full training file, load_dream("train_full") (downloaded from Zenodo); offline only the '
+            f'7,369 rows of load_dream("train") exist. Lower n_train or load more rows.')
+    order = np.random.default_rng(seed).permutation(len(df))
+    val_df = df.iloc[order[:n_val]].copy()
+    train_df = df.iloc[order[n_val:n_val + n_train]].copy()
+    for part in (train_df, val_df):
+        part.attrs = dict(df.attrs)
+    return train_df, val_df
 
 
 # --------------------------------------------------------------------------------------------------

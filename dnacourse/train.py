@@ -16,6 +16,18 @@ The paper's recipe is the default: Adam, categorical cross-entropy (eq. 21) and 
 validation loss (eq. 22). Other models and tasks plug in through four arguments, with no subclassing:
 ``loss_fn(logits, y)``, ``to_input(idx)``, ``optimizer`` (e.g. ``torch.optim.AdamW``) and
 ``scheduler(optimizer, total_steps)`` (e.g. a ``OneCycleLR``).
+
+LegNet on the DREAM yeast promoters uses the same loop (``fit``) with four pieces from this module:
+``SequenceData.from_promoters`` (plasmid-padded codes, reverse-complement copies and per-row
+``flags`` = is_reverse, is_singleton), ``soft_label_kl`` (KL divergence to 18-bin soft labels),
+``one_cycle()`` (the OneCycle learning-rate schedule) and, after training, ``predict_expression``
+(soft-argmax, averaged over both strands)::
+
+    data = dc.train.SequenceData.from_promoters(train_df, dc.data.dream_plasmid())
+    history = dc.train.fit(model, data, val, loss_fn=dc.train.soft_label_kl,
+                           to_input=dc.encoding.legnet_one_hot, optimizer=torch.optim.AdamW,
+                           weight_decay=0.01, scheduler=dc.train.one_cycle(), batch_size=1024)
+    pred = dc.train.predict_expression(model, test_codes)               # (N,) on the 0-17 scale
 """
 
 from __future__ import annotations
@@ -35,9 +47,11 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from . import encoding, runtime
-from .augment import augment_batch
+from .augment import augment_batch, reverse_complement_index
 
-__all__ = ["SequenceData", "fit", "predict_proba", "evaluate", "load_checkpoint", "HISTORY_COLUMNS"]
+__all__ = ["SequenceData", "fit", "predict_proba", "evaluate", "load_checkpoint", "HISTORY_COLUMNS",
+           "soft_label_kl", "soft_argmax", "expression_mse", "predict_expression", "one_cycle",
+           "lr_range_test"]
 
 HISTORY_COLUMNS = [
     "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s",
@@ -55,9 +69,12 @@ class SequenceData:
 
     * ``idx``: ``uint8`` tensor ``(N, L)`` of ``dnacourse.encoding`` codes (A0 C1 G2 T3 N4 PAD5);
     * ``y``: tensor whose first dimension is ``N``: ``int64`` class labels ``(N,)`` for
-      classification (float targets are kept as ``float32`` for regression or soft labels).
+      classification (float targets are kept as ``float32`` for regression or soft labels);
+    * ``flags`` (optional): ``float32`` tensor ``(N, F)`` of per-row values that ``to_input`` turns
+      into extra input planes, e.g. LegNet's ``[is_reverse, is_singleton]``. When present, ``fit``
+      and ``predict_proba`` call ``to_input(idx, flags)`` instead of ``to_input(idx)``.
 
-    NumPy arrays and lists are converted. ``len(data)`` is ``N``; ``data.to("cuda")`` moves both
+    NumPy arrays and lists are converted. ``len(data)`` is ``N``; ``data.to("cuda")`` moves all
     tensors; ``data.subset(rows)`` picks rows (an index array such as ``split.train``, or a mask).
 
     >>> d = SequenceData(encoding.encode_index(["ACGT", "AC"], length=4), [0, 1])
@@ -67,6 +84,7 @@ class SequenceData:
 
     idx: torch.Tensor
     y: torch.Tensor
+    flags: torch.Tensor | None = None
 
     def __post_init__(self):
         idx = self.idx
@@ -95,8 +113,24 @@ class SequenceData:
             raise ValueError(
                 f"idx has {len(idx)} rows (sequences) but y has {len(y)} labels: they must match"
             )
+        flags = self.flags
+        if flags is not None:
+            if not isinstance(flags, torch.Tensor):
+                try:
+                    flags = torch.as_tensor(np.asarray(flags, dtype=np.float32))
+                except (TypeError, ValueError) as err:
+                    raise TypeError(f"flags must be a float tensor or array shaped (N, F), got "
+                                    f"{type(self.flags).__name__}") from err
+            if flags.ndim != 2:
+                raise ValueError(f"flags must be shaped (N, F) (one row of values per sequence), "
+                                 f"got {tuple(flags.shape)}")
+            if len(flags) != len(idx):
+                raise ValueError(f"idx has {len(idx)} rows (sequences) but flags has {len(flags)} "
+                                 "rows: they must match")
+            flags = flags.to(device=idx.device, dtype=torch.float32)
         self.idx = idx.to(torch.uint8)
         self.y = y.to(idx.device)
+        self.flags = flags
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, length: int = 1000, label: str = "label",
@@ -120,12 +154,60 @@ class SequenceData:
             )
         return cls(encoding.encode_index(df[sequence].tolist(), length), values)
 
+    @classmethod
+    def from_promoters(cls, df: pd.DataFrame, plasmid: str, length: int = 150,
+                       reverse_complement: bool = True) -> SequenceData:
+        """LegNet's training data from DREAM rows (columns ``sequence``, ``expression``, ``singleton``).
+
+        * ``idx``: ``(N, length)`` uint8 codes of ``encoding.plasmid_pad`` (the read without its left
+          adapter, after the plasmid bases upstream of the insert, last ``length`` nt);
+        * with ``reverse_complement``, rows ``N..2N-1`` are the reverse complements of rows
+          ``0..N-1`` (same label), so ``len(data) == 2N``;
+        * ``flags``: ``(rows, 2)`` float32 ``[is_reverse, is_singleton]``; is_singleton comes from
+          ``df["singleton"]`` if present, else "the expression is a whole number";
+        * ``y``: ``df["expression"]`` as float32 (the 0-17 bin scale for training data).
+
+        >>> plasmid = "GGCCAATT" + "TGCATTTTTTTCACATC" + "N" * 80 + "GGTTACGGCTGTT"
+        >>> df = pd.DataFrame({"sequence": ["TGCATTTTTTTCACATC" + "ACGT"], "expression": [3.0]})
+        >>> d = SequenceData.from_promoters(df, plasmid, length=8)
+        >>> d, d.flags.tolist(), encoding.decode_index(d.idx)
+        (SequenceData(n=2, length=8, y=float32, flags=2, device=cpu), [[0.0, 1.0], [1.0, 1.0]], ['CATCACGT', 'ACGTGATG'])
+        """
+        for column in ("sequence", "expression"):
+            if column not in df.columns:
+                raise KeyError(f"column {column!r} not in the frame; it has {list(df.columns)}")
+        if len(df) == 0:
+            raise ValueError("the frame has no rows")
+        expression = df["expression"].to_numpy()
+        if expression.dtype.kind not in "iuf":
+            raise TypeError(f"column 'expression' must be numeric, got {expression.dtype}")
+        expression = expression.astype(np.float32)
+        missing = np.flatnonzero(np.isnan(expression))
+        if missing.size:
+            raise ValueError(f"expression is NaN in row {missing[0]} ({missing.size} NaN row(s) in all)")
+        if "singleton" in df.columns:
+            singleton = df["singleton"].to_numpy().astype(np.float32)
+        else:
+            singleton = (expression == np.round(expression)).astype(np.float32)
+        seqs = encoding.plasmid_pad(df["sequence"].tolist(), plasmid, length=length)
+        idx = torch.from_numpy(encoding.encode_index(seqs, length))
+        y = torch.from_numpy(expression)
+        is_singleton = torch.from_numpy(singleton)
+        flags = torch.stack([torch.zeros_like(is_singleton), is_singleton], dim=1)
+        if reverse_complement:
+            idx = torch.cat([idx, reverse_complement_index(idx)])
+            flags = torch.cat([flags, torch.stack([torch.ones_like(is_singleton), is_singleton], dim=1)])
+            y = torch.cat([y, y])
+        return cls(idx, y, flags)
+
     def __len__(self) -> int:
         return len(self.idx)
 
     def __repr__(self) -> str:
         return (f"SequenceData(n={len(self)}, length={self.idx.shape[1]}, y={str(self.y.dtype)[6:]}"
-                f"{tuple(self.y.shape[1:]) or ''}, device={self.idx.device})")
+                f"{tuple(self.y.shape[1:]) or ''}"
+                + (f", flags={self.flags.shape[1]}" if self.flags is not None else "")
+                + f", device={self.idx.device})")
 
     @property
     def device(self) -> torch.device:
@@ -133,7 +215,8 @@ class SequenceData:
 
     def to(self, device) -> SequenceData:
         """The same data on ``device`` (a new object; this one is unchanged)."""
-        return SequenceData(self.idx.to(device), self.y.to(device))
+        flags = self.flags.to(device) if self.flags is not None else None
+        return SequenceData(self.idx.to(device), self.y.to(device), flags)
 
     def subset(self, indices) -> SequenceData:
         """Rows ``indices`` (integer positions, e.g. ``split.train``, or a boolean mask)."""
@@ -141,7 +224,8 @@ class SequenceData:
         if rows.dtype != torch.bool:
             rows = rows.long()
         rows = rows.to(self.idx.device)
-        return SequenceData(self.idx[rows], self.y[rows])
+        flags = self.flags[rows] if self.flags is not None else None
+        return SequenceData(self.idx[rows], self.y[rows], flags)
 
 
 def _as_data(data, what: str) -> SequenceData:
@@ -212,6 +296,52 @@ def _check_labels(n_classes: int, **labels: torch.Tensor) -> None:
             )
 
 
+def _label_check(**labels: torch.Tensor):
+    """A check for the first batch: class labels must fit the model's number of outputs."""
+    def check(logits: torch.Tensor, y: torch.Tensor) -> None:
+        if _is_classification(logits, y):
+            _check_labels(logits.shape[1], **labels)
+    return check
+
+
+def _default_input(to_input, *datasets):
+    """``to_input``, or the plain one-hot when None (which cannot take flags: say what to pass)."""
+    if to_input is not None:
+        return to_input
+    if any(data.flags is not None for data in datasets):
+        raise TypeError("the data carries per-row flags, so to_input is called as to_input(idx, flags); "
+                        "pass to_input=dnacourse.encoding.legnet_one_hot (or your own f(idx, flags))")
+    return encoding.index_to_one_hot
+
+
+def _model_input(to_input, idx: torch.Tensor, flags: torch.Tensor | None):
+    """``to_input(idx)``, or ``to_input(idx, flags)`` when the data carries per-row flags."""
+    return to_input(idx) if flags is None else to_input(idx, flags)
+
+
+def _train_step(model, idx, y, flags, *, to_input, loss_fn, opt, scaler, device, amp, batch_size,
+                check=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimisation step on one batch; returns ``(logits, loss)``. Used by ``fit`` and ``lr_range_test``.
+
+    Forward (fp16 autocast on CUDA when ``amp``), ``loss_fn`` in float32, backward through the
+    ``GradScaler``, optimizer step. ``check(logits, y)`` runs before the loss (the first batch's label check).
+    """
+    try:
+        with _autocast(device, amp):
+            logits = model(_model_input(to_input, idx, flags))
+        logits = logits.float()
+        if check is not None:
+            check(logits, y)
+        loss = loss_fn(logits, y)
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+    except torch.cuda.OutOfMemoryError as err:
+        raise _out_of_memory(err, batch_size) from err
+    return logits, loss
+
+
 def _out_of_memory(err: Exception, batch_size: int) -> RuntimeError:
     return RuntimeError(
         f"CUDA ran out of memory with batch_size={batch_size}. Lower batch_size "
@@ -230,9 +360,10 @@ def _loss_and_accuracy(model, data: SequenceData, batch_size: int, loss_fn, to_i
     classes = True
     for rows in _batches(len(data), batch_size, None, device):
         idx, y = data.idx[rows], data.y[rows]
+        flags = data.flags[rows] if data.flags is not None else None
         try:
             with _autocast(device, amp):
-                logits = model(to_input(idx))
+                logits = model(_model_input(to_input, idx, flags))
         except torch.cuda.OutOfMemoryError as err:
             raise _out_of_memory(err, batch_size) from err
         logits = logits.float()
@@ -274,7 +405,9 @@ def load_checkpoint(path) -> dict:
 
 
 def _history_frame(history: dict, attrs: dict) -> pd.DataFrame:
-    frame = pd.DataFrame({column: history[column] for column in HISTORY_COLUMNS})
+    """The history dict as a frame: the ``HISTORY_COLUMNS``, then any ``val_metrics`` columns."""
+    extra = [column for column in history if column not in HISTORY_COLUMNS]
+    frame = pd.DataFrame({column: history[column] for column in HISTORY_COLUMNS + extra})
     frame = frame.astype({"epoch": "int64"})
     frame.attrs.update(attrs)
     return frame
@@ -282,6 +415,24 @@ def _history_frame(history: dict, attrs: dict) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------------------------
 # training
+
+
+def _val_metrics(val_metrics, model: torch.nn.Module) -> dict[str, float]:
+    """Call the user's ``val_metrics(model)`` in eval mode and check that it gave names -> numbers."""
+    model.eval()
+    result = val_metrics(model)
+    if not isinstance(result, dict):
+        raise TypeError(f"val_metrics must return a dict of name -> number, got {type(result).__name__}")
+    out = {}
+    for key, value in result.items():
+        if not isinstance(key, str) or key in HISTORY_COLUMNS:
+            raise ValueError(f"val_metrics returned the key {key!r}: use a new str name such as "
+                             f"'val_pearson' (not one of {HISTORY_COLUMNS})")
+        try:
+            out[key] = float(value)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"val_metrics returned {key}={value!r}, which is not a number") from err
+    return out
 
 
 def fit(
@@ -307,6 +458,7 @@ def fit(
     optimizer=None,
     scheduler=None,
     on_epoch_end=None,
+    val_metrics=None,
 ) -> pd.DataFrame:
     """Train ``model`` in place on ``train``, stop early on ``val``, return the history.
 
@@ -318,7 +470,9 @@ def fit(
 
     Arguments:
 
-    * ``train``, ``val``: ``SequenceData`` (moved to ``device`` once, as uint8 codes).
+    * ``train``, ``val``: ``SequenceData`` (moved to ``device`` once, as uint8 codes). When they
+      carry ``flags`` (e.g. ``SequenceData.from_promoters``), every batch's flags go to
+      ``to_input(idx, flags)`` (training, validation and ``predict_proba`` alike).
     * ``epochs``, ``batch_size``, ``lr``, ``weight_decay``: the usual. A lone last sample joins
       the previous batch.
     * ``augment``: ``None``, a dict of ``augment_batch`` arguments, e.g.
@@ -338,18 +492,25 @@ def fit(
     * ``progress``: tqdm bars over epochs and batches (``False``: silent).
     * ``loss_fn(logits, y) -> scalar``: default cross-entropy (eq. 21). Computed in float32.
     * ``to_input(idx) -> model input``: default ``encoding.index_to_one_hot`` ((B, 4, L) float).
+      For data with ``flags`` it is called as ``to_input(idx, flags)``, e.g.
+      ``encoding.legnet_one_hot`` ((B, 6, L): one-hot + an is_reverse and an is_singleton plane).
     * ``optimizer``: an optimizer class or factory called as ``optimizer(params, lr=lr,
       weight_decay=weight_decay)``; default ``torch.optim.Adam`` (the paper), e.g. ``torch.optim.AdamW``.
     * ``scheduler``: ``scheduler(optimizer, total_steps) -> LR scheduler``, stepped after every
       batch, e.g. ``lambda opt, n: torch.optim.lr_scheduler.OneCycleLR(opt, 5e-3, total_steps=n)``.
     * ``on_epoch_end(row)``: called with the epoch's history row (a dict) after the checkpoint is
       written; raising from it interrupts training (the checkpoint is complete).
+    * ``val_metrics(model) -> dict[str, float]``: called after each epoch's validation, with the
+      model in eval mode, e.g. ``lambda m: {"val_pearson": pearson(predict_expression(m, codes), y)}``.
+      Its keys become extra history columns (after the standard ones; NaN for an epoch that lacks
+      a key), are saved in the checkpoint (so ``resume`` keeps them) and shown in the progress bar.
+      Early stopping still follows the validation loss.
     * ``name``: shown in the progress bar and stored in the history (default: the model's class).
 
     Returns the history, a DataFrame with one row per epoch: ``epoch`` (1-based), ``train_loss``,
     ``train_acc`` (on the augmented training batches, in train mode), ``val_loss``, ``val_acc``
     (NaN for non-class targets), ``lr`` (after the epoch), ``seconds`` (whole epoch),
-    ``samples_per_s`` (training part); ``attrs``: ``best_epoch``, ``best_val_loss``,
+    ``samples_per_s`` (training part), then the ``val_metrics`` columns; ``attrs``: ``best_epoch``, ``best_val_loss``,
     ``stopped_early``, ``total_seconds``, ``device``, ``name``.
 
     >>> from dnacourse.data import make_motif_dataset
@@ -372,7 +533,7 @@ def fit(
     device = _device(device)
     use_amp = bool(amp) and device.type == "cuda"
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
-    to_input = encoding.index_to_one_hot if to_input is None else to_input
+    to_input = _default_input(to_input, train, val)
     augment_fn = _augmenter(augment)
     name = name or type(model).__name__
     checkpoint = Path(checkpoint) if checkpoint is not None else None
@@ -416,7 +577,7 @@ def fit(
         best_state = ({k: v.to(device) for k, v in state["best_state"].items()}
                       if state["best_state"] is not None else None)
         best_loss, best_epoch, bad_epochs = state["best_loss"], state["best_epoch"], state["bad_epochs"]
-        history = {column: list(state["history"][column]) for column in HISTORY_COLUMNS}
+        history = {column: list(values) for column, values in state["history"].items()}
         start_epoch = state["epoch"]
         patience_ran_out = patience is not None and bad_epochs >= patience
         stopped_early = patience_ran_out and start_epoch < epochs
@@ -450,23 +611,14 @@ def fit(
         seen = 0
         for b, rows in enumerate(batches):
             idx, y = train.idx[rows], train.y[rows]
+            flags = train.flags[rows] if train.flags is not None else None
             if augment_fn is not None:
                 idx = augment_fn(idx, augment_gen)
-            try:
-                with _autocast(device, use_amp):
-                    logits = model(to_input(idx))
-                logits = logits.float()
-                if not checked_labels:
-                    if _is_classification(logits, y):
-                        _check_labels(logits.shape[1], train=train.y, val=val.y)
-                    checked_labels = True
-                loss = loss_fn(logits, y)
-                opt.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-            except torch.cuda.OutOfMemoryError as err:
-                raise _out_of_memory(err, batch_size) from err
+            logits, loss = _train_step(
+                model, idx, y, flags, to_input=to_input, loss_fn=loss_fn, opt=opt, scaler=scaler,
+                device=device, amp=use_amp, batch_size=batch_size,
+                check=None if checked_labels else _label_check(train=train.y, val=val.y))
+            checked_labels = True
             if sched is not None:
                 sched.step()
             seen += len(rows)
@@ -485,11 +637,16 @@ def fit(
         train_acc = float(correct) / len(train) if classes else math.nan
         train_seconds = time.perf_counter() - start
         val_loss, val_acc = _loss_and_accuracy(model, val, batch_size, loss_fn, to_input, device, use_amp)
+        extra = _val_metrics(val_metrics, model) if val_metrics is not None else {}
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
                "val_acc": val_acc, "lr": float(opt.param_groups[0]["lr"]),
-               "seconds": time.perf_counter() - start, "samples_per_s": len(train) / train_seconds}
-        for column in HISTORY_COLUMNS:
-            history[column].append(row[column])
+               "seconds": time.perf_counter() - start, "samples_per_s": len(train) / train_seconds,
+               **extra}
+        for column in extra:
+            if column not in history:  # a new metric: NaN for the epochs before it
+                history[column] = [math.nan] * len(history["epoch"])
+        for column in history:
+            history[column].append(row.get(column, math.nan))
 
         if val_loss < best_loss:  # eq. 22 (a NaN loss never counts as an improvement)
             best_state, best_loss, best_epoch, bad_epochs = _copy_state(model), val_loss, epoch, 0
@@ -512,8 +669,11 @@ def fit(
                         "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None},
             })
         epoch_bar.update()
-        epoch_bar.set_postfix({"train_loss": f"{train_loss:.4f}", "val_loss": f"{val_loss:.4f}",
-                               "val_acc": f"{val_acc:.3f}", "best_epoch": best_epoch})
+        postfix = {"train_loss": f"{train_loss:.4f}", "val_loss": f"{val_loss:.4f}"}
+        if not math.isnan(val_acc):
+            postfix["val_acc"] = f"{val_acc:.3f}"
+        postfix.update({column: f"{value:.4f}" for column, value in extra.items()})
+        epoch_bar.set_postfix({**postfix, "best_epoch": best_epoch})
         if on_epoch_end is not None:
             on_epoch_end(dict(row))
     epoch_bar.close()
@@ -533,12 +693,24 @@ def fit(
 # prediction
 
 
+def _codes(data_or_idx) -> torch.Tensor:
+    """The ``(N, L)`` codes of a ``SequenceData``, a tensor or a NumPy array."""
+    idx = data_or_idx.idx if isinstance(data_or_idx, SequenceData) else data_or_idx
+    if isinstance(idx, np.ndarray):
+        idx = torch.from_numpy(idx)
+    if not isinstance(idx, torch.Tensor) or idx.ndim != 2:
+        raise TypeError("data_or_idx must be a SequenceData or codes shaped (N, L) (tensor or array), "
+                        f"got {type(data_or_idx).__name__} {tuple(getattr(idx, 'shape', ()))}")
+    return idx
+
+
 @torch.no_grad()
 def predict_proba(model: torch.nn.Module, data_or_idx, batch_size: int = 256, device=None,
                   to_input=None, amp: bool = True) -> np.ndarray:
     """Class probabilities ``(N, C)`` (softmax of the logits, float32 NumPy), in eval mode.
 
-    ``data_or_idx``: a ``SequenceData`` or codes ``(N, L)`` (tensor or NumPy array). ``device``:
+    ``data_or_idx``: a ``SequenceData`` (its ``flags``, if any, go to ``to_input(idx, flags)``) or
+    codes ``(N, L)`` (tensor or NumPy array). ``device``:
     default the model's own device (the model is moved if you name another). fp16 autocast on
     CUDA when ``amp``. The model's train/eval mode is restored afterwards.
 
@@ -546,13 +718,11 @@ def predict_proba(model: torch.nn.Module, data_or_idx, batch_size: int = 256, de
     >>> predict_proba(net, encoding.encode_index(["ACGTA", "CC"], length=5)).shape
     (2, 3)
     """
-    idx = data_or_idx.idx if isinstance(data_or_idx, SequenceData) else data_or_idx
-    if isinstance(idx, np.ndarray):
-        idx = torch.from_numpy(idx)
-    if not isinstance(idx, torch.Tensor) or idx.ndim != 2:
-        raise TypeError("data_or_idx must be a SequenceData or codes shaped (N, L) (tensor or array), "
-                        f"got {type(data_or_idx).__name__} {tuple(getattr(idx, 'shape', ()))}")
+    idx = _codes(data_or_idx)
+    flags = data_or_idx.flags if isinstance(data_or_idx, SequenceData) else None
     device = _device(device, model)
+    if isinstance(data_or_idx, SequenceData):
+        to_input = _default_input(to_input, data_or_idx)
     to_input = encoding.index_to_one_hot if to_input is None else to_input
     was_training = model.training
     model.to(device).eval()
@@ -560,9 +730,10 @@ def predict_proba(model: torch.nn.Module, data_or_idx, batch_size: int = 256, de
     try:
         for start in range(0, len(idx), batch_size):
             batch = idx[start:start + batch_size].to(device)
+            batch_flags = flags[start:start + batch_size].to(device) if flags is not None else None
             try:
                 with _autocast(device, amp):
-                    logits = model(to_input(batch))
+                    logits = model(_model_input(to_input, batch, batch_flags))
             except torch.cuda.OutOfMemoryError as err:
                 raise _out_of_memory(err, batch_size) from err
             out.append(logits.float().softmax(dim=-1).cpu())
@@ -587,3 +758,243 @@ def evaluate(model: torch.nn.Module, data: SequenceData, **kw) -> dict:
     result = dict(classification_metrics(data.y.cpu().numpy(), prob))
     result["n"] = len(data)
     return result
+
+
+# ----------------------------------------------------------------------------------------------
+# LegNet: soft-label loss, soft-argmax prediction, the OneCycle schedule, a learning-rate range test
+
+
+def soft_label_kl(logits: torch.Tensor, y: torch.Tensor, n_bins: int | None = None,
+                  sd: float = 0.5) -> torch.Tensor:
+    """LegNet's loss: KL divergence from the soft labels of ``y`` to ``softmax(logits)``, batch mean.
+
+    ``logits``: ``(B, n_bins)``; ``y``: ``(B,)`` labels on the 0..n_bins-1 scale, turned into
+    ``encoding.soft_labels(y, n_bins, sd)``. ``n_bins`` defaults to ``logits.shape[1]`` (18 for
+    LegNet). Pass it as ``fit(..., loss_fn=soft_label_kl)``.
+
+    >>> y = torch.tensor([3.0, 11.5])
+    >>> logits = encoding.soft_labels(y).clamp_min(1e-30).log()   # the labels themselves
+    >>> abs(round(float(soft_label_kl(logits, y)), 6))
+    0.0
+    """
+    if logits.ndim != 2:
+        raise ValueError(f"logits must be shaped (B, n_bins), got {tuple(logits.shape)}")
+    if n_bins is not None and n_bins != logits.shape[1]:
+        raise ValueError(f"n_bins={n_bins} but the model gives {logits.shape[1]} logits per row")
+    target = encoding.soft_labels(y, n_bins=logits.shape[1], sd=sd).to(logits.device)
+    return F.kl_div(F.log_softmax(logits.float(), dim=1), target, reduction="batchmean")
+
+
+def soft_argmax(logits: torch.Tensor) -> torch.Tensor:
+    """Expected bin under ``softmax(logits)``: ``sum_i i * softmax_i``, ``(B, n_bins)`` -> ``(B,)`` float32.
+
+    This is LegNet's prediction, on the 0..n_bins-1 expression scale.
+
+    >>> soft_argmax(torch.tensor([[0.0, 0.0, 0.0], [-50.0, -50.0, 50.0]])).tolist()
+    [1.0, 2.0]
+    """
+    if logits.ndim != 2:
+        raise ValueError(f"logits must be shaped (B, n_bins), got {tuple(logits.shape)}")
+    bins = torch.arange(logits.shape[1], device=logits.device, dtype=torch.float32)
+    return (logits.float().softmax(dim=1) * bins).sum(dim=1)
+
+
+def expression_mse(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The "MSE option": mean squared error between ``soft_argmax(logits)`` ``(B,)`` and ``y`` ``(B,)``.
+
+    >>> float(expression_mse(torch.tensor([[0.0, 0.0, 0.0]]), torch.tensor([3.0])))
+    4.0
+    """
+    return F.mse_loss(soft_argmax(logits), y.float().to(logits.device))
+
+
+@torch.no_grad()
+def predict_expression(model: torch.nn.Module, data_or_idx, average_rc: bool = True,
+                       batch_size: int = 1024, device=None, to_input=None, amp: bool = True
+                       ) -> np.ndarray:
+    """LegNet's test-time prediction: soft-argmax of both strands, averaged. ``(N,)`` float32 NumPy.
+
+    ``data_or_idx``: codes ``(N, L)`` (tensor or NumPy array, e.g. plasmid-padded test reads), or a
+    ``SequenceData`` built with ``from_promoters(..., reverse_complement=False)`` (its flags are
+    ignored; data that holds reverse-complement copies, ``flags[:, 0] == 1``, raises). Every row is
+    predicted with the singleton flag 0: once as given (is_reverse 0) and, when ``average_rc``, once
+    reverse-complemented (is_reverse 1); the result is the mean of the two soft-argmaxes.
+
+    ``to_input(idx, flags)``: default ``encoding.legnet_one_hot``. ``device``: default the model's.
+    Runs in eval mode (the mode is restored afterwards), fp16 autocast on CUDA only when ``amp``.
+    Rows are predicted independently, so the order and the batch size do not change the result.
+
+    >>> net = torch.nn.Sequential(torch.nn.Conv1d(6, 18, 1), torch.nn.AdaptiveAvgPool1d(1),
+    ...                           torch.nn.Flatten())
+    >>> predict_expression(net, encoding.encode_index(["ACGTA", "CCGGA"])).shape
+    (2,)
+    """
+    if isinstance(data_or_idx, SequenceData) and data_or_idx.flags is not None:
+        flags = data_or_idx.flags
+        reverse = (flags[:, 0] == 1).nonzero()[:, 0] if flags.shape[1] >= 1 else flags[:0, 0]
+        if len(reverse):
+            raise ValueError(
+                f"the data holds reverse-complement copies ({len(reverse)} rows with is_reverse=1, "
+                f"the first is row {int(reverse[0])}); predict_expression makes its own. Build it "
+                "with SequenceData.from_promoters(df, plasmid, reverse_complement=False)")
+    idx = _codes(data_or_idx)
+    if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
+        raise TypeError(f"codes must be an integer tensor, got {idx.dtype}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
+    device = _device(device, model)
+    to_input = encoding.legnet_one_hot if to_input is None else to_input
+    was_training = model.training
+    model.to(device).eval()
+    out = []
+    try:
+        for start in range(0, len(idx), batch_size):
+            batch = idx[start:start + batch_size].to(device)
+            flags = torch.zeros(len(batch), 2, device=device)  # [is_reverse, is_singleton] = [0, 0]
+            strands = [(batch, flags)]
+            if average_rc:
+                reverse_flags = flags.clone()
+                reverse_flags[:, 0] = 1
+                strands.append((reverse_complement_index(batch), reverse_flags))
+            pred = torch.zeros(len(batch), device=device)
+            for codes, strand_flags in strands:
+                try:
+                    with _autocast(device, amp):
+                        logits = model(to_input(codes, strand_flags))
+                except torch.cuda.OutOfMemoryError as err:
+                    raise _out_of_memory(err, batch_size) from err
+                pred += soft_argmax(logits.float())
+            out.append((pred / len(strands)).cpu())
+    finally:
+        model.train(was_training)
+    if not out:
+        raise ValueError("no sequences to predict")
+    return torch.cat(out).numpy()
+
+
+def one_cycle(max_lr: float = 5e-3, pct_start: float = 0.3, div_factor: float = 25.0):
+    """LegNet's learning-rate schedule, as a factory for ``fit(..., scheduler=one_cycle())``.
+
+    Returns ``make(optimizer, total_steps) -> torch.optim.lr_scheduler.OneCycleLR``: the learning rate
+    starts at ``max_lr / div_factor``, rises along a cosine to ``max_lr`` over the first ``pct_start``
+    of the steps, then falls along a cosine to ``max_lr / div_factor / 1e4`` (PyTorch's default
+    final_div_factor). PyTorch's default momentum cycling (Adam's beta1 0.95 -> 0.85 -> 0.95) is kept.
+    The schedule sets the learning rate itself: ``fit``'s ``lr`` is ignored.
+
+    >>> opt = torch.optim.AdamW(torch.nn.Linear(2, 1).parameters())
+    >>> sched = one_cycle(max_lr=0.01)(opt, total_steps=10)
+    >>> round(opt.param_groups[0]["lr"], 6)
+    0.0004
+    """
+    for value, what in ((max_lr, "max_lr"), (div_factor, "div_factor")):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ValueError(f"{what} must be a number > 0, got {value!r}")
+    if not 0 < pct_start < 1:
+        raise ValueError(f"pct_start must be in (0, 1), got {pct_start!r}")
+
+    def make(optimizer: torch.optim.Optimizer, total_steps: int):
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start,
+            div_factor=div_factor, anneal_strategy="cos")
+
+    make.__qualname__ = make.__name__ = (
+        f"one_cycle(max_lr={max_lr}, pct_start={pct_start}, div_factor={div_factor})")
+    return make
+
+
+def lr_range_test(model: torch.nn.Module, train: SequenceData, *, start_lr: float = 1e-7,
+                  end_lr: float = 1.0, steps: int = 100, batch_size: int = 64, loss_fn=None,
+                  to_input=None, optimizer=None, weight_decay: float = 0.0, device=None,
+                  seed: int = 0, progress: bool = True) -> pd.DataFrame:
+    """Learning-rate range test: train for a few steps with a growing learning rate, watch the loss.
+
+    Step ``i`` of ``steps`` trains on one batch (cycling through ``train`` in a seeded shuffled
+    order; flags are honoured like in ``fit``) at ``lr = start_lr * (end_lr / start_lr) ** (i / (steps - 1))``,
+    the same step as ``fit`` (its ``loss_fn``, ``to_input``, ``optimizer`` and AMP on CUDA).
+    ``smooth_loss`` is an exponential moving average of the loss (factor 0.98, bias-corrected). The
+    test stops early when the smoothed loss exceeds 4 times its minimum so far, or is not finite.
+    Afterwards the model gets its weights (and buffers), train/eval mode and device back; the
+    optimizer is thrown away. Like ``fit`` it reseeds the global random generators with ``seed``.
+
+    Returns a DataFrame with columns ``lr``, ``loss`` and ``smooth_loss`` (one row per step taken);
+    ``attrs["suggested_lr"]`` is the learning rate where the smoothed loss falls fastest, i.e. the
+    most negative slope of ``smooth_loss`` against ``log(lr)`` (``numpy.gradient``); NaN with fewer
+    than 3 finite points. ``attrs["stopped_early"]`` says whether the loss blew up before ``end_lr``.
+    A good ``max_lr`` for ``one_cycle`` is usually near the suggestion, below the blow-up.
+
+    >>> from dnacourse.data import make_motif_dataset
+    >>> data = SequenceData.from_frame(make_motif_dataset(20, 2, length=30), length=30)
+    >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * 30, 2))
+    >>> df = lr_range_test(net, data, steps=20, batch_size=8, progress=False)
+    >>> list(df.columns), bool(df["lr"].is_monotonic_increasing)
+    (['lr', 'loss', 'smooth_loss'], True)
+    """
+    train = _as_data(train, "train")
+    if len(train) < 2:
+        raise ValueError(f"train has {len(train)} row(s): the range test needs at least 2")
+    for value, what in ((steps, "steps"), (batch_size, "batch_size")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{what} must be an int >= 1, got {value!r}")
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2, got {steps}")
+    if not 0 < start_lr < end_lr:
+        raise ValueError(f"need 0 < start_lr < end_lr, got start_lr={start_lr!r}, end_lr={end_lr!r}")
+    home = _device(None, model)  # where the model lives now: it goes back there
+    device = _device(device)
+    use_amp = device.type == "cuda"
+    loss_fn = F.cross_entropy if loss_fn is None else loss_fn
+    to_input = _default_input(to_input, train)
+    saved, was_training = _copy_state(model), model.training
+
+    model.to(device).train()
+    data = train.to(device)
+    runtime.seed_everything(seed)
+    shuffle_gen = torch.Generator().manual_seed(seed)
+    make_optimizer = torch.optim.Adam if optimizer is None else optimizer
+    opt = make_optimizer(model.parameters(), lr=start_lr, weight_decay=weight_decay)
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    lrs = start_lr * (end_lr / start_lr) ** np.linspace(0.0, 1.0, steps)
+
+    records = {"lr": [], "loss": [], "smooth_loss": []}
+    average, lowest, beta, stopped_early = 0.0, math.inf, 0.98, False
+    check = _label_check(train=data.y)
+    queue: list[torch.Tensor] = []
+    bar = tqdm(total=steps, desc="lr range test", unit="step", disable=not progress)
+    try:
+        for step, lr in enumerate(lrs):
+            if not queue:  # one pass through the data, then a new shuffle
+                queue = _batches(len(data), batch_size, shuffle_gen, device)
+            rows = queue.pop(0)
+            for group in opt.param_groups:
+                group["lr"] = float(lr)
+            flags = data.flags[rows] if data.flags is not None else None
+            _, loss = _train_step(model, data.idx[rows], data.y[rows], flags, to_input=to_input,
+                                  loss_fn=loss_fn, opt=opt, scaler=scaler, device=device,
+                                  amp=use_amp, batch_size=batch_size, check=check)
+            check = None
+            value = float(loss.detach())
+            average = beta * average + (1 - beta) * value
+            smooth = average / (1 - beta ** (step + 1))
+            records["lr"].append(float(lr))
+            records["loss"].append(value)
+            records["smooth_loss"].append(smooth)
+            bar.update()
+            bar.set_postfix({"lr": f"{lr:.2e}", "loss": f"{smooth:.4f}"})
+            if not math.isfinite(smooth) or smooth > 4 * lowest:
+                stopped_early = step < steps - 1
+                break
+            lowest = min(lowest, smooth)
+    finally:
+        bar.close()
+        model.load_state_dict(saved)
+        model.to(home).train(was_training)
+
+    frame = pd.DataFrame(records)
+    lr_arr, smooth_arr = frame["lr"].to_numpy(), frame["smooth_loss"].to_numpy()
+    finite = np.isfinite(smooth_arr)
+    suggested = math.nan
+    if finite.sum() >= 3:
+        slope = np.gradient(smooth_arr[finite], np.log(lr_arr[finite]))
+        suggested = float(lr_arr[finite][np.argmin(slope)])
+    frame.attrs.update(suggested_lr=suggested, stopped_early=stopped_early)
+    return frame

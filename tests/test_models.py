@@ -7,7 +7,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from dnacourse import models
 
-NAMES = models.available()
+NAMES = models.available("classifier")
 RECURRENT = [name for name in NAMES if name != "cnn"]
 
 
