@@ -51,7 +51,7 @@ from .augment import augment_batch, reverse_complement_index
 
 __all__ = ["SequenceData", "fit", "predict_proba", "evaluate", "load_checkpoint", "HISTORY_COLUMNS",
            "soft_label_kl", "soft_argmax", "expression_mse", "predict_expression", "one_cycle",
-           "lr_range_test"]
+           "lr_range_test", "fit_promoters", "evaluate_promoters"]
 
 HISTORY_COLUMNS = [
     "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s",
@@ -998,3 +998,100 @@ def lr_range_test(model: torch.nn.Module, train: SequenceData, *, start_lr: floa
         suggested = float(lr_arr[finite][np.argmin(slope)])
     frame.attrs.update(suggested_lr=suggested, stopped_early=stopped_early)
     return frame
+
+
+# ----------------------------------------------------------------------------------------------
+# LegNet's recipe in one call (notebooks 13-18)
+
+
+def _promoter_codes(df: pd.DataFrame, plasmid: str) -> SequenceData:
+    """Forward strand only, singleton flag 0: what the model sees at test time."""
+    data = SequenceData.from_promoters(df, plasmid, reverse_complement=False)
+    data.flags.zero_()
+    return data
+
+
+def fit_promoters(model: torch.nn.Module, train_df: pd.DataFrame, val_df: pd.DataFrame, *,
+                  plasmid: str | None = None, epochs: int = 20, batch_size: int = 256,
+                  max_lr: float = 5e-3, weight_decay: float = 0.01, loss: str = "kl",
+                  schedule: str = "onecycle", lr: float = 1e-3, reverse_complement: bool = True,
+                  patience: int | None = None, seed: int = 0, device=None, checkpoint=None,
+                  resume: bool = False, progress: bool = True, name: str | None = None,
+                  on_epoch_end=None) -> pd.DataFrame:
+    """Train a LegNet-style model on DREAM rows with LegNet's recipe, through ``fit``.
+
+    * data: ``SequenceData.from_promoters`` -- plasmid padding to 150 nt, the is-reverse and
+      is-singleton planes, and (``reverse_complement``) every training row twice, once per strand;
+    * loss: ``"kl"`` = KL divergence to the soft label of each row (18 bins, ``soft_label_kl``) or
+      ``"mse"`` = squared error of the soft-argmax (``expression_mse``);
+    * optimizer: AdamW with ``weight_decay`` (LegNet: 0.01);
+    * schedule: ``"onecycle"`` (LegNet: peak ``max_lr`` 0.005, warm-up 30 %, cosine) or ``"constant"``
+      (a fixed ``lr``: e.g. the student report's 1e-5);
+    * validation: every epoch, the KL/MSE loss on ``val_df`` as the model sees it at test time
+      (forward strand, singleton flag 0) and, as extra history columns, ``val_pearson`` and
+      ``val_spearman`` of ``predict_expression`` (both strands averaged) against ``val_df``'s labels.
+
+    ``patience=None`` (default) trains all ``epochs`` (OneCycle needs its whole schedule) and then
+    keeps the weights of the epoch with the lowest validation loss. ``plasmid``: default
+    ``data.dream_plasmid()``. Other arguments as in ``fit``. Returns ``fit``'s history.
+
+    >>> from dnacourse import data, models                               # doctest: +SKIP
+    >>> tr, va = data.sample_promoters(data.load_dream("train"), 5120)   # doctest: +SKIP
+    >>> h = fit_promoters(models.build("legnet"), tr, va, epochs=20)     # doctest: +SKIP
+    """
+    from .data import dream_plasmid
+    from .metrics import regression_metrics
+
+    losses = {"kl": soft_label_kl, "mse": expression_mse}
+    if loss not in losses:
+        raise ValueError(f"loss must be one of {sorted(losses)}, got {loss!r}")
+    if schedule not in ("onecycle", "constant"):
+        raise ValueError(f"schedule must be 'onecycle' or 'constant', got {schedule!r}")
+    plasmid = dream_plasmid() if plasmid is None else plasmid
+    train = SequenceData.from_promoters(train_df, plasmid, reverse_complement=reverse_complement)
+    val = _promoter_codes(val_df, plasmid)
+    val_y = val_df["expression"].to_numpy(dtype=np.float64)
+
+    def val_metrics(m: torch.nn.Module) -> dict[str, float]:
+        scores = regression_metrics(val_y, predict_expression(m, val, batch_size=max(batch_size, 256)))
+        return {"val_pearson": scores["pearson"], "val_spearman": scores["spearman"]}
+
+    return fit(model, train, val, epochs=epochs, batch_size=batch_size, lr=lr,
+               weight_decay=weight_decay, patience=patience, device=device, seed=seed,
+               checkpoint=checkpoint, resume=resume, progress=progress, loss_fn=losses[loss],
+               to_input=encoding.legnet_one_hot, optimizer=torch.optim.AdamW,
+               scheduler=one_cycle(max_lr) if schedule == "onecycle" else None,
+               val_metrics=val_metrics, name=name, on_epoch_end=on_epoch_end)
+
+
+def evaluate_promoters(model: torch.nn.Module, df: pd.DataFrame, *, subsets: dict | None = None,
+                       plasmid: str | None = None, average_rc: bool = True, batch_size: int = 1024,
+                       device=None) -> pd.DataFrame:
+    """Pearson and Spearman of ``predict_expression`` on DREAM rows, overall and per subset.
+
+    ``df``: rows with ``sequence`` and ``expression`` (e.g. ``data.load_dream("test")`` or a sample
+    of it -- its index must be the test index, as ``load_dream`` returns it). ``subsets``: name ->
+    test indices (``data.dream_test_subsets()``); rows of ``df`` outside a subset are skipped for it,
+    and ``n`` says how many rows each correlation used. Returns a DataFrame with columns ``subset``,
+    ``n``, ``pearson``, ``spearman``; the first row is ``"all"``. ``df.attrs["predictions"]`` holds the
+    predictions, aligned with ``df``.
+    """
+    from .data import dream_plasmid
+    from .metrics import regression_metrics
+
+    plasmid = dream_plasmid() if plasmid is None else plasmid
+    pred = predict_expression(model, _promoter_codes(df, plasmid), average_rc=average_rc,
+                              batch_size=batch_size, device=device)
+    y = df["expression"].to_numpy(dtype=np.float64)
+    rows = []
+    for name, members in {"all": None, **(subsets or {})}.items():
+        keep = np.ones(len(df), bool) if members is None else df.index.isin(np.asarray(members))
+        if keep.sum() < 2:
+            rows.append({"subset": name, "n": int(keep.sum()), "pearson": math.nan, "spearman": math.nan})
+            continue
+        scores = regression_metrics(y[keep], pred[keep])
+        rows.append({"subset": name, "n": int(keep.sum()), "pearson": scores["pearson"],
+                     "spearman": scores["spearman"]})
+    table = pd.DataFrame(rows)
+    table.attrs["predictions"] = pred
+    return table

@@ -20,8 +20,10 @@ from dnacourse.augment import reverse_complement_index
 from dnacourse.train import (
     HISTORY_COLUMNS,
     SequenceData,
+    evaluate_promoters,
     expression_mse,
     fit,
+    fit_promoters,
     load_checkpoint,
     lr_range_test,
     one_cycle,
@@ -457,3 +459,43 @@ def test_lr_range_test_stops_when_the_loss_blows_up():
     assert (df["smooth_loss"].iloc[:-1] <= 4 * df["smooth_loss"].iloc[:-1].cummin()).all()
     with pytest.raises(ValueError, match="start_lr < end_lr"):
         lr_range_test(tiny_model(), data, start_lr=1.0, end_lr=0.1, progress=False)
+
+
+# ---------------------------------------------------------------------------- the recipe in one call
+
+
+def test_fit_promoters_learns_a_gc_signal_and_reports_val_correlations():
+    train_df, val_df = toy_promoters(256, seed=1), toy_promoters(64, seed=2)
+    model = tiny_model()
+    history = fit_promoters(model, train_df, val_df, plasmid=toy_plasmid(), epochs=6, batch_size=32,
+                            max_lr=5e-2, progress=False)
+    assert list(history.epoch) == [1, 2, 3, 4, 5, 6]
+    assert {"val_pearson", "val_spearman"} <= set(history.columns)
+    # expression = 17 * GC content + noise: a conv model must find it
+    assert history["val_pearson"].iloc[-1] > 0.5
+    # the reported correlation is that of predict_expression on the validation rows
+    scores = evaluate_promoters(model, val_df, plasmid=toy_plasmid())
+    assert scores.subset.tolist() == ["all"] and scores.n.tolist() == [64]
+    best = history.attrs["best_epoch"]
+    assert scores.pearson[0] == pytest.approx(history.val_pearson[best - 1], abs=1e-5)
+
+
+def test_fit_promoters_rejects_unknown_loss_and_schedule():
+    df = toy_promoters(8)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        fit_promoters(tiny_model(), df, df, plasmid=toy_plasmid(), loss="huber")
+    with pytest.raises(ValueError, match="schedule must be"):
+        fit_promoters(tiny_model(), df, df, plasmid=toy_plasmid(), schedule="step")
+
+
+def test_evaluate_promoters_scores_subsets_by_test_index():
+    df = toy_promoters(40, seed=3)
+    df.index = np.arange(1000, 1040)                       # test indices, as load_dream("test") gives
+    scores = evaluate_promoters(tiny_model(), df, plasmid=toy_plasmid(),
+                                subsets={"first": np.arange(1000, 1020), "absent": np.array([5, 6])})
+    assert scores.subset.tolist() == ["all", "first", "absent"]
+    assert scores.n.tolist() == [40, 20, 0]
+    assert math.isnan(scores.pearson[2])
+    pred = scores.attrs["predictions"]
+    manual = np.corrcoef(df.expression.to_numpy()[:20], pred[:20])[0, 1]
+    assert scores.pearson[1] == pytest.approx(manual, abs=1e-6)
