@@ -2,7 +2,7 @@
 #
 #   make lab                 create/update .venv, open JupyterLab on notebooks/
 #   make test                unit tests, then every notebook in quick mode (nbval)
-#   make course MODE=full    run every notebook headless into build/course-full/ (MODE=quick is the default)
+#   make course MODE=full    run every notebook headless, collect their results (MODE=quick is the default)
 #   make notebooks           maintainers: re-run notebooks in quick mode and store the outputs nbval compares
 #
 # Variables: PYTHON (interpreter that creates the venv), TORCH (torch requirement installed first, only
@@ -20,8 +20,6 @@ DEFAULT_MIRROR := $(abspath $(wildcard ../shared/data))
 ifneq ($(DEFAULT_MIRROR),)
 export DNACOURSE_MIRROR ?= $(DEFAULT_MIRROR)
 endif
-
-QUICK_FLAG := $(if $(filter quick,$(MODE)),1,0)
 
 .PHONY: install lab test unit nbtest course notebooks lint clean
 
@@ -51,17 +49,12 @@ unit: install
 nbtest: install
 	DNACOURSE_QUICK=1 $(BIN)/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:randomly notebooks
 
+# Every notebook (or ONLY=01,10) headless, each in a fresh kernel, via `python -m dnacourse reproduce`:
+# executed copies and summary.md in build/course-$(MODE)/, results merged into
+# build/course-quick/course-quick.json (quick) or results/course-full.json (full, committed).
+# Extra options in COURSE_ARGS, e.g. COURSE_ARGS=--update-readme with MODE=full.
 course: install
-	@mkdir -p build/course-$(MODE)
-	@failed=""; for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb ($(MODE) mode)"; start=$$(date +%s); \
-	  DNACOURSE_QUICK=$(QUICK_FLAG) $(BIN)/jupyter nbconvert --to notebook --execute \
-	    --ExecutePreprocessor.timeout=-1 --output-dir build/course-$(MODE) "$$nb" \
-	    || failed="$$failed $$nb"; \
-	  echo "   $$(( $$(date +%s) - start )) s"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
-	echo "Executed notebooks are in build/course-$(MODE)/"
+	$(BIN)/python -m dnacourse reproduce --$(MODE) $(if $(ONLY),--notebooks $(ONLY)) $(COURSE_ARGS)
 
 notebooks: install
 	@for nb in $(NOTEBOOKS); do echo "== $$nb"; \

@@ -11,10 +11,23 @@ __version__ = "0.1.0"
 REPO_URL = "https://github.com/dnacourse/dnacourse"
 BRANCH = "main"
 
-from . import augment, bench, data, encoding, metrics, models, plots, reference, runtime, train  # noqa: E402
+from . import (  # noqa: E402
+    augment,
+    bench,
+    data,
+    encoding,
+    interpret,
+    metrics,
+    models,
+    plots,
+    reference,
+    reproduce,
+    runtime,
+    train,
+)
 
-__all__ = ["REPO_URL", "BRANCH", "augment", "bench", "data", "encoding", "metrics", "models", "plots", "reference",
-           "runtime", "train", "colab_url", "pip_spec"]
+__all__ = ["REPO_URL", "BRANCH", "augment", "bench", "data", "encoding", "interpret", "metrics", "models", "plots", "reference",
+           "reproduce", "runtime", "train", "colab_url", "pip_spec"]
 
 
 def colab_url(notebook: str) -> str:

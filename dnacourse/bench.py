@@ -1,14 +1,22 @@
-"""How fast is the encoding? ``python -m dnacourse bench --n 4000 --length 1000 --repeats 3``.
+"""How fast is the course's code? ``python -m dnacourse bench`` (``--help`` lists the options).
 
-Compares ``encoding.one_hot`` (vectorised NumPy) with a plain per-base Python loop that builds
-the same array, and also times ``encode_index`` and ``augment.augment_batch`` (on the best
-available device). The naive loop is slow, so it is timed on a subset of the sequences and its
-speed is reported per base (the output says so).
+Three parts, all on random sequences, printed as tables and written as JSON (``--json PATH``,
+default ``build/bench.json``):
 
-How fast do the models train? ``python -m dnacourse bench --train`` (all seven models, or
-``--models cnn,lstm``) times ``dnacourse.train.fit`` and ``predict_proba`` on random sequences:
-training and inference sequences per second, the share of a training epoch spent making inputs
-(gather + augment + one-hot) versus in the model, and the peak GPU memory.
+1. **encoding**: ``encoding.one_hot`` (vectorised NumPy) against a plain per-base Python loop
+   that builds the same array (the ratio is the speed-up), and ``encode_index``. The loop is slow,
+   so it runs on ``--naive-n`` sequences and its time is extrapolated per base.
+2. **augment**: ``augment.augment_batch`` (insertions, deletions, substitutions) and
+   ``encoding.index_to_one_hot`` on a whole batch on the device (GPU if there is one).
+3. **models**: for every model, training and inference sequences per second through the
+   course's own loop (``train.fit`` / ``train.predict_proba``), with and without mixed precision
+   (AMP) on CUDA ("n/a" elsewhere: AMP is CUDA-only here); the share of a training epoch spent in
+   the model versus making its inputs (gather + augment + encode, timed alone: a small input share
+   means training is not input-bound); peak memory (CUDA: ``max_memory_allocated``; CPU: the
+   process's peak resident memory, a high-water mark over the whole run).
+
+Each model family gets its own input, one line in ``FAMILIES``: the classifiers read one-hot
+``(B, 4, 1000)`` and predict 7 classes; LegNet reads ``(B, 6, 150)`` and predicts 18 bins.
 
     from dnacourse.bench import encoding_benchmark
     encoding_benchmark(n=50, length=100, repeats=1)["speedup"]
@@ -17,12 +25,37 @@ training and inference sequences per second, the share of a training epoch spent
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from . import augment, encoding, runtime
+
+BENCH_FORMAT = "dnacourse.bench/1"
+PARTS = ("encoding", "augment", "models")
+DEFAULT_AUGMENT = {"substitution_rate": 0.01, "indel_prob": 0.5, "rc_prob": 0.0}
+
+# What the benchmark feeds each model family: input channels x length, number of outputs, and the
+# batch augmentation of its training loop. A new family is one line here.
+FAMILIES = {
+    "classifier": {"channels": 4, "length": 1000, "outputs": 7, "augment": DEFAULT_AUGMENT},
+    "legnet": {"channels": 6, "length": 150, "outputs": 18, "augment": None},
+}
+
+# The documented keys of the JSON (and of the dict ``main`` returns).
+RESULT_KEYS = ("format", "date", "machine", "settings", "encoding", "augment", "training", "peak_memory")
+TRAINING_KEYS = ("model", "family", "device", "amp", "params", "n", "channels", "length", "outputs",
+                 "batch_size", "train_seq_s", "infer_seq_s", "train_epoch_s", "input_epoch_s",
+                 "input_share", "model_share", "peak_mib", "peak_rss_mib")
+
+
+# ----------------------------------------------------------------------------------------------
+# encoding and augmentation
 
 
 def random_sequences(n: int, length: int, seed: int = 0) -> list[str]:
@@ -86,30 +119,20 @@ def encoding_benchmark(
     seqs = random_sequences(n, length, seed)
     naive_n = min(n, 200) if naive_n is None else min(n, naive_n)
     subset = seqs[:naive_n]
-    identical = bool(
-        np.array_equal(naive_one_hot(subset, length), encoding.one_hot(subset, length))
-    )
+    identical = bool(np.array_equal(naive_one_hot(subset, length), encoding.one_hot(subset, length)))
     assert identical, "naive and vectorised one-hot disagree"
 
     bases = n * length
     one_hot_s = _best_time(lambda: encoding.one_hot(seqs, length), repeats)
     index_s = _best_time(lambda: encoding.encode_index(seqs, length), repeats)
-    naive_subset_s = _best_time(
-        lambda: naive_one_hot(subset, length), 1 if naive_n < n else repeats
-    )
+    naive_subset_s = _best_time(lambda: naive_one_hot(subset, length), 1 if naive_n < n else repeats)
     naive_s = naive_subset_s * n / naive_n
     return {
-        "n": n,
-        "length": length,
-        "bases": bases,
-        "naive_n": naive_n,
-        "one_hot_s": one_hot_s,
-        "one_hot_mbases_s": bases / one_hot_s / 1e6,
-        "naive_s": naive_s,
-        "naive_mbases_s": bases / naive_s / 1e6,
+        "n": n, "length": length, "bases": bases, "naive_n": naive_n,
+        "one_hot_s": one_hot_s, "one_hot_mbases_s": bases / one_hot_s / 1e6,
+        "naive_s": naive_s, "naive_mbases_s": bases / naive_s / 1e6,
         "speedup": naive_s / one_hot_s,
-        "encode_index_s": index_s,
-        "encode_index_mbases_s": bases / index_s / 1e6,
+        "encode_index_s": index_s, "encode_index_mbases_s": bases / index_s / 1e6,
         "identical": identical,
     }
 
@@ -119,8 +142,8 @@ def augment_benchmark(
 ) -> dict:
     """Time ``augment_batch`` (all three edits on) and ``index_to_one_hot`` on ``device``.
 
-    Returns a dict with keys ``device, augment_s, augment_mbases_s, to_one_hot_s,
-    to_one_hot_mbases_s``.
+    The ``n x length`` codes are one batch on the device. Returns a dict with keys ``device, n,
+    length, augment_s, augment_mbases_s, augment_seq_s, to_one_hot_s, to_one_hot_mbases_s``.
 
     >>> sorted(augment_benchmark(n=8, length=16, repeats=1, device="cpu"))[:2]
     ['augment_mbases_s', 'augment_s']
@@ -141,57 +164,138 @@ def augment_benchmark(
     one_hot_s = _best_time(run_one_hot, repeats, sync)
     bases = n * length
     return {
-        "device": str(device),
-        "augment_s": augment_s,
-        "augment_mbases_s": bases / augment_s / 1e6,
-        "to_one_hot_s": one_hot_s,
-        "to_one_hot_mbases_s": bases / one_hot_s / 1e6,
+        "device": str(device), "n": n, "length": length,
+        "augment_s": augment_s, "augment_mbases_s": bases / augment_s / 1e6, "augment_seq_s": n / augment_s,
+        "to_one_hot_s": one_hot_s, "to_one_hot_mbases_s": bases / one_hot_s / 1e6,
     }
 
 
-DEFAULT_AUGMENT = {"substitution_rate": 0.01, "indel_prob": 0.5, "rc_prob": 0.0}
+# ----------------------------------------------------------------------------------------------
+# models
+
+
+def default_models() -> list[str]:
+    """Every model name of every family in ``FAMILIES`` that ``dnacourse.models`` knows, in order."""
+    from . import models
+
+    names = []
+    for family in FAMILIES:
+        try:
+            names += [n for n in models.available(family) if n not in names]
+        except (TypeError, ValueError):  # an older models.available() without families
+            names += [n for n in models.available() if n not in names and model_family(n) == family]
+    return names
+
+
+def model_family(name: str) -> str:
+    """The ``FAMILIES`` key of a model name: what ``dnacourse.models`` says, else by its prefix.
+
+    >>> model_family("cnn_gru"), model_family("legnet_lstm")
+    ('classifier', 'legnet')
+    """
+    from . import models
+
+    for family in FAMILIES:
+        try:
+            if name in models.available(family):
+                return family
+        except (TypeError, ValueError):
+            break
+    return "legnet" if str(name).lower().startswith("legnet") else "classifier"
+
+
+def family_input(channels: int):
+    """``to_input(idx) -> (B, channels, L)`` float: one-hot for 4 channels, LegNet's 6 for 6.
+
+    >>> family_input(6)(torch.zeros(2, 5, dtype=torch.uint8)).shape
+    torch.Size([2, 6, 5])
+    """
+    if channels == 4:
+        return encoding.index_to_one_hot
+    if channels == 6 and hasattr(encoding, "legnet_one_hot"):
+        return encoding.legnet_one_hot
+
+    def to_input(idx):  # one-hot plus zero planes (flags) up to the family's channel count
+        x = encoding.index_to_one_hot(idx)
+        return F.pad(x, (0, 0, 0, channels - x.shape[1]))
+
+    if channels < 4:
+        raise ValueError(f"a family needs at least the 4 one-hot channels, got channels={channels}")
+    return to_input
+
+
+def peak_rss_mib() -> float | None:
+    """The process's peak resident memory in MiB so far (None where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
+
+
+def _input_seconds(idx, batch_size, to_input, augment_args, repeats, device, seed) -> float:
+    """Best time of one epoch of the input pipeline alone: gather a batch, augment it, encode it."""
+    n = len(idx)
+    shuffle = torch.Generator().manual_seed(seed)
+    aug_generator = torch.Generator(device=device).manual_seed(seed)
+    sync = torch.cuda.synchronize if device.type == "cuda" else None
+
+    def epoch():
+        for rows in torch.randperm(n, generator=shuffle).to(device).split(batch_size):
+            batch = idx[rows]
+            if augment_args:
+                batch = augment.augment_batch(batch, **augment_args, generator=aug_generator)
+            to_input(batch)
+
+    epoch()  # warm-up
+    return _best_time(epoch, repeats, sync)
 
 
 def training_benchmark(
     names=None,
     n: int = 512,
-    length: int = 1000,
+    length: int | None = None,
     batch_size: int = 64,
     repeats: int = 2,
     device=None,
     amp=None,
-    augment: dict | None = DEFAULT_AUGMENT,
-    n_classes: int = 7,
+    augment="family",
+    n_classes: int | None = None,
     infer_batch_size: int = 256,
     seed: int = 0,
     build=None,
 ) -> list[dict]:
     """Training and inference throughput of the course's models, run through ``dnacourse.train``.
 
-    For every model name (default: ``models.available()``) and AMP setting, on ``n`` random
-    sequences of ``length`` bp with random labels:
+    For every model name (default: ``default_models()``, all families) and AMP setting, on ``n``
+    random sequences with random labels, shaped by the model's family (``FAMILIES``: channels,
+    ``length`` unless given, ``n_classes`` outputs unless given):
 
     * ``train_seq_s``: training sequences per second of ``train.fit`` (its ``samples_per_s``: the
-      training part of an epoch, with ``augment``), best of ``repeats`` epochs after a warm-up epoch;
-    * ``infer_seq_s``: sequences per second of ``train.predict_proba`` (batches of ``infer_batch_size``),
-      best of ``repeats`` after a warm-up;
-    * ``input_share``: the input pipeline alone (gather + ``augment_batch`` + one-hot on the same
-      batches, timed without the model) divided by the training epoch time; ``model_share`` = 1 - that;
-    * ``peak_mib``: ``torch.cuda.max_memory_allocated`` during training in MiB (None off CUDA).
+      training part of an epoch, with the family's ``augment``), best of ``repeats`` epochs after
+      a warm-up epoch;
+    * ``infer_seq_s``: sequences per second of ``train.predict_proba`` (batches of
+      ``infer_batch_size``), best of ``repeats`` after a warm-up;
+    * ``input_share``: the input pipeline alone (gather + augment + encode the same batches, timed
+      without the model) divided by the training epoch time; ``model_share`` = 1 - that;
+    * ``peak_mib``: ``torch.cuda.max_memory_allocated`` during training in MiB (None off CUDA);
+      ``peak_rss_mib``: the process's peak resident memory after the run (a high-water mark).
 
     ``amp``: None = both (True, False) on CUDA and False elsewhere (AMP only applies on CUDA); a
-    bool or a tuple of bools picks. ``build(name) -> nn.Module`` replaces ``models.build`` (tests).
-    Returns one dict per (model, amp) with keys ``model, device, amp, params, n, length, batch_size,
-    train_seq_s, infer_seq_s, train_epoch_s, input_epoch_s, input_share, model_share, peak_mib``.
+    bool or a tuple of bools picks. ``augment``: ``"family"`` (default) or an ``augment_batch``
+    dict / None for every model. ``build(name) -> nn.Module`` replaces ``models.build`` (tests).
+    Returns one dict per (model, amp) with the keys ``TRAINING_KEYS``.
+
+    >>> net = lambda name: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * 8, 7))
+    >>> rows = training_benchmark(["toy"], n=8, length=8, batch_size=4, repeats=1, device="cpu", build=net)
+    >>> rows[0]["model"], rows[0]["channels"], rows[0]["amp"]
+    ('toy', 4, False)
     """
     from . import models, train
-    from .augment import augment_batch
 
     device = torch.device(device) if device is not None else runtime.device()
-    if build is None:
-        def build(name):
-            return models.build(name, n_classes=n_classes)
-    names = models.available() if names is None else [names] if isinstance(names, str) else list(names)
+    names = default_models() if names is None else [names] if isinstance(names, str) else list(names)
     if amp is None:
         amps = (True, False) if device.type == "cuda" else (False,)
     else:
@@ -199,195 +303,270 @@ def training_benchmark(
         amps = tuple(dict.fromkeys(bool(a) and device.type == "cuda" for a in amps))
     repeats = max(1, int(repeats))
     sync = torch.cuda.synchronize if device.type == "cuda" else None
+    inputs = {}  # (family, length) -> (SequenceData, val, to_input, augment, input seconds)
 
-    rng = np.random.default_rng(seed)
-    idx = encoding.encode_index(random_sequences(n, length, seed))
-    data = train.SequenceData(idx, rng.integers(0, n_classes, size=n)).to(device)
-    val = data.subset(np.arange(min(n, batch_size)))
-
-    def input_pipeline(generator, aug_generator):
-        for rows in train._batches(n, batch_size, generator, device):
-            batch = data.idx[rows]
-            if augment:
-                batch = augment_batch(batch, **augment, generator=aug_generator)
-            encoding.index_to_one_hot(batch)
-
-    generator, aug_generator = torch.Generator(), torch.Generator(device=device)
-    input_pipeline(generator, aug_generator)  # warm-up
-    input_s = _best_time(lambda: input_pipeline(generator, aug_generator), repeats, sync)
+    def family_data(family):
+        spec = FAMILIES[family]
+        size = int(length or spec["length"])
+        if (family, size) not in inputs:
+            outputs = n_classes or spec["outputs"]
+            aug = spec["augment"] if augment == "family" else augment
+            to_input = family_input(spec["channels"])
+            idx = encoding.encode_index(random_sequences(n, size, seed))
+            labels = np.random.default_rng(seed).integers(0, outputs, size=n)
+            data = train.SequenceData(idx, labels).to(device)
+            val = data.subset(np.arange(min(n, batch_size)))
+            input_s = _input_seconds(data.idx, batch_size, to_input, aug, repeats, device, seed)
+            inputs[family, size] = (data, val, to_input, aug, input_s, outputs)
+        return size, inputs[family, size]
 
     rows = []
     for name in names:
+        family = model_family(name)
+        size, (data, val, to_input, aug, input_s, outputs) = family_data(family)
         for use_amp in amps:
             torch.manual_seed(seed)
-            model = build(name)
+            model = build(name) if build is not None else models.build(name, n_classes=outputs)
             if device.type == "cuda":
                 torch.cuda.empty_cache()
                 torch.cuda.reset_peak_memory_stats(device)
             history = train.fit(model, data, val, epochs=repeats + 1, batch_size=batch_size,
-                                patience=None, augment=augment, device=device, amp=use_amp,
-                                seed=seed, progress=False, name=name)
+                                patience=None, augment=aug, device=device, amp=use_amp, seed=seed,
+                                progress=False, name=name, to_input=to_input)
             peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
             train_seq_s = float(history["samples_per_s"].iloc[1:].max())
 
-            def predict(model=model, use_amp=use_amp):
-                train.predict_proba(model, data, batch_size=infer_batch_size, device=device,
-                                    amp=use_amp)
+            def predict(model=model, use_amp=use_amp, idx=data.idx, to_input=to_input):
+                train.predict_proba(model, idx, batch_size=infer_batch_size, device=device,
+                                    amp=use_amp, to_input=to_input)
 
             predict()  # warm-up
             infer_s = _best_time(predict, repeats, sync)
             epoch_s = n / train_seq_s
             share = min(1.0, input_s / epoch_s)
             rows.append({
-                "model": name, "device": str(device), "amp": use_amp,
+                "model": name, "family": family, "device": str(device), "amp": use_amp,
                 "params": sum(p.numel() for p in model.parameters()),
-                "n": n, "length": length, "batch_size": batch_size,
-                "train_seq_s": train_seq_s, "infer_seq_s": n / infer_s,
+                "n": n, "channels": FAMILIES[family]["channels"], "length": size, "outputs": outputs,
+                "batch_size": batch_size, "train_seq_s": train_seq_s, "infer_seq_s": n / infer_s,
                 "train_epoch_s": epoch_s, "input_epoch_s": input_s,
-                "input_share": share, "model_share": 1.0 - share, "peak_mib": peak,
+                "input_share": share, "model_share": 1.0 - share,
+                "peak_mib": peak, "peak_rss_mib": peak_rss_mib(),
             })
             del model
     return rows
 
 
+# ----------------------------------------------------------------------------------------------
+# tables
+
+
+def _rate(value) -> str:
+    return "n/a" if value is None else f"{value:,.1f}"
+
+
+def _pivot(rows: list[dict]) -> list[dict]:
+    """One line per model: fp32 and AMP numbers side by side (AMP None where it did not run)."""
+    lines = {}
+    for r in rows:
+        line = lines.setdefault(r["model"], {**r, "train_amp": None, "infer_amp": None,
+                                             "train_fp32": None, "infer_fp32": None})
+        kind = "amp" if r["amp"] else "fp32"
+        line[f"train_{kind}"], line[f"infer_{kind}"] = r["train_seq_s"], r["infer_seq_s"]
+        if not r["amp"]:  # shares and memory of the plain run where there is one
+            line.update(model_share=r["model_share"], peak_mib=r["peak_mib"], peak_rss_mib=r["peak_rss_mib"])
+    return list(lines.values())
+
+
+def _memory(line) -> str:
+    if line["peak_mib"] is not None:
+        return f"{line['peak_mib']:,.0f}"
+    return f"{line['peak_rss_mib']:,.0f} RSS" if line["peak_rss_mib"] is not None else "n/a"
+
+
 def print_training_table(rows: list[dict]) -> None:
-    """Print ``training_benchmark`` rows as a fixed-width table."""
+    """Print ``training_benchmark`` rows as a fixed-width table, one line per model."""
     if not rows:
         print("(no models)")
         return
     first = rows[0]
-    print(f"{first['n']} random sequences x {first['length']} bp, batch {first['batch_size']}, "
-          f"device {first['device']}; augment on; best epoch after a warm-up")
-    header = (f"{'model':<12}{'amp':>5}{'params':>11}{'train seq/s':>13}{'infer seq/s':>13}"
-              f"{'in model':>10}{'inputs':>8}{'peak MiB':>10}")
-    print(header)
-    for r in rows:
-        peak = f"{r['peak_mib']:>10.0f}" if r["peak_mib"] is not None else f"{'-':>10}"
-        print(f"{r['model']:<12}{'on' if r['amp'] else 'off':>5}{r['params']:>11,}"
-              f"{r['train_seq_s']:>13.1f}{r['infer_seq_s']:>13.1f}"
-              f"{r['model_share']:>10.1%}{r['input_share']:>8.1%}{peak}")
-    print("in model / inputs: share of a training epoch in the model (forward, backward, step) versus "
-          "making inputs (gather + augment + one-hot, timed alone)")
+    print(f"Models: {first['n']} random sequences, batch {first['batch_size']}, device {first['device']}; "
+          "best epoch after a warm-up; AMP n/a off CUDA")
+    print(f"{'model':<20}{'input':>10}{'params':>11}{'train seq/s':>13}{'AMP':>9}{'infer seq/s':>13}"
+          f"{'AMP':>9}{'in model':>10}{'peak MiB':>12}")
+    for line in _pivot(rows):
+        shape = f"{line['channels']}x{line['length']}"
+        print(f"{line['model']:<20}{shape:>10}{line['params']:>11,}{_rate(line['train_fp32']):>13}"
+              f"{_rate(line['train_amp']):>9}{_rate(line['infer_fp32']):>13}{_rate(line['infer_amp']):>9}"
+              f"{line['model_share']:>10.1%}{_memory(line):>12}")
+    print("in model: share of a training epoch in the model (forward, backward, step); the rest is making "
+          "inputs (gather + augment + encode, timed alone). peak MiB: CUDA max allocated, or the "
+          "process's peak resident memory (RSS) on CPU")
+
+
+def print_encoding_table(enc: dict, aug: dict | None, repeats: int) -> None:
+    """Print the encoding (and augmentation) results."""
+    print(f"Encoding: {enc['n']} random sequences x {enc['length']} bp = {enc['bases']:,} bases, best of {repeats}")
+    print(f"{'method':<40}{'seconds':>10}{'M bases/s':>12}{'speed-up':>10}")
+    lines = [(f"naive Python loop (timed on {enc['naive_n']} seqs)", enc["naive_s"], enc["naive_mbases_s"], 1.0),
+             ("one_hot (NumPy)", enc["one_hot_s"], enc["one_hot_mbases_s"], enc["speedup"]),
+             ("encode_index (NumPy)", enc["encode_index_s"], enc["encode_index_mbases_s"], None)]
+    if aug is not None:
+        lines += [(f"augment_batch ({aug['device']})", aug["augment_s"], aug["augment_mbases_s"], None),
+                  (f"index_to_one_hot ({aug['device']})", aug["to_one_hot_s"], aug["to_one_hot_mbases_s"], None)]
+    for name, seconds, rate, ratio in lines:
+        ratio_text = f"{ratio:>9.1f}x" if ratio is not None else f"{'':>10}"
+        print(f"{name:<40}{seconds:>10.4f}{rate:>12.1f}{ratio_text}")
+    if enc["naive_n"] < enc["n"]:
+        print(f"(naive time extrapolated per base from {enc['naive_n']} of {enc['n']} sequences)")
+    print(f"one_hot is {enc['speedup']:.1f}x faster than the per-base loop (arrays identical: {enc['identical']})")
+
+
+def markdown(result: dict) -> str:
+    """The benchmark JSON as markdown tables (used for the README)."""
+    m = result.get("machine") or {}
+    gpu = f"GPU {m['gpu']}" if m.get("gpu") else "no GPU"
+    lines = [f"Measured {str(result.get('date', ''))[:10]} on {m.get('cpu_count')} CPU cores "
+             f"({m.get('cpu')}), {gpu}, torch {m.get('torch')}, "
+             f"{(result.get('settings') or {}).get('threads')} PyTorch thread(s)."]
+    enc, aug = result.get("encoding"), result.get("augment")
+    if enc:
+        lines += ["", f"Encoding {enc['n']:,} random sequences x {enc['length']:,} bp:", "",
+                  "| method | M bases/s | speed-up |", "|---|---|---|",
+                  f"| per-base Python loop | {enc['naive_mbases_s']:,.1f} | 1x |",
+                  f"| `dc.encoding.one_hot` (vectorised) | {enc['one_hot_mbases_s']:,.1f} | {enc['speedup']:,.0f}x |",
+                  f"| `dc.encoding.encode_index` (uint8 codes) | {enc['encode_index_mbases_s']:,.1f} | |"]
+        if aug:
+            lines += [f"| `dc.augment.augment_batch` on {aug['device']} | {aug['augment_mbases_s']:,.1f} | |",
+                      f"| `dc.encoding.index_to_one_hot` on {aug['device']} | {aug['to_one_hot_mbases_s']:,.1f} | |"]
+    rows = result.get("training") or []
+    if rows:
+        first = rows[0]
+        lines += ["", f"Models ({first['n']} random sequences, batch {first['batch_size']}, {first['device']}, "
+                  "through `dc.train.fit` / `predict_proba`; sequences per second; AMP only on CUDA):", "",
+                  "| model | input | parameters | train seq/s | train, AMP | infer seq/s | infer, AMP | "
+                  "time in model | peak MiB |", "|---|---|---|---|---|---|---|---|---|"]
+        for line in _pivot(rows):
+            lines.append(f"| {line['model']} | {line['channels']} x {line['length']} | {line['params']:,} | "
+                         f"{_rate(line['train_fp32'])} | {_rate(line['train_amp'])} | {_rate(line['infer_fp32'])} | "
+                         f"{_rate(line['infer_amp'])} | {line['model_share']:.0%} | {_memory(line)} |")
+        lines += ["", "Time in model: the share of a training epoch in forward, backward and step; the rest "
+                  "is making inputs (gather, augment, encode). Peak MiB: CUDA max allocated per model, or "
+                  "on CPU the process's peak resident memory (RSS), a high-water mark over the run so far."]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# command line
 
 
 def main(argv=None) -> dict:
-    """Command-line entry point: prints a table and returns the numbers as one dict.
+    """Command-line entry point: prints the tables, writes the JSON, returns it as a dict.
 
-    ``main(["--n", "100", "--length", "50"])`` is ``python -m dnacourse bench --n 100 --length 50``.
-    With ``--train`` (or ``--models``) it runs ``training_benchmark`` instead and returns
-    ``{"training": rows}``.
+    ``main(["--n", "100", "--length", "50", "--parts", "encoding"])`` is
+    ``python -m dnacourse bench --n 100 --length 50 --parts encoding``. The dict has the keys
+    ``RESULT_KEYS``: ``encoding`` / ``augment`` (None when not run), ``training`` (a list of
+    ``TRAINING_KEYS`` dicts), ``peak_memory``, ``machine``, ``settings``, ``date``, ``format``.
     """
     parser = argparse.ArgumentParser(
         prog="python -m dnacourse bench",
-        description="Throughput of dnacourse's one-hot encoding against a plain per-base Python "
-        "loop, plus encode_index, and augment_batch / index_to_one_hot on the best device. "
-        "With --train: training and inference throughput of the course's models "
-        "(dnacourse.train.fit / predict_proba on random sequences).",
-        epilog="examples: python -m dnacourse bench  |  python -m dnacourse bench --train  |  "
-        "python -m dnacourse bench --models cnn,lstm --n 256 --device cpu",
+        description="Benchmark of dnacourse on random sequences, in three parts. "
+        "encoding: dc.encoding.one_hot (vectorised NumPy) against a per-base Python loop (speed-up "
+        "ratio) and encode_index. augment: augment_batch and index_to_one_hot on a whole batch on "
+        "the device (GPU if any). models: training and inference sequences/s of every model through "
+        "dc.train.fit / predict_proba, with and without AMP on CUDA ('n/a' on CPU: AMP is CUDA-only), "
+        "the share of a training epoch spent in the model versus making inputs (gather + augment + "
+        "encode; a small input share = not input-bound), and peak memory (CUDA max allocated; on CPU "
+        "the process's peak resident memory). Each model family has its own input: classifiers "
+        "(B, 4, 1000) -> 7 classes, LegNet (B, 6, 150) -> 18 bins. Prints tables and writes JSON "
+        f"with the keys {', '.join(RESULT_KEYS)}.",
+        epilog="examples: python -m dnacourse bench  |  python -m dnacourse bench --parts encoding  |  "
+        "python -m dnacourse bench --models cnn,lstm --n 256 --device cpu --json results/bench.json",
     )
-    parser.add_argument(
-        "--n", type=int, default=None,
-        help="number of random sequences (default 4000; 512 with --train)",
-    )
-    parser.add_argument(
-        "--length", type=int, default=1000, help="bases per sequence (default 1000)"
-    )
-    parser.add_argument(
-        "--repeats", type=int, default=None,
-        help="timing repeats, best is kept (default 3; with --train 2 timed epochs after a warm-up)",
-    )
-    parser.add_argument(
-        "--naive-n",
-        type=int,
-        default=200,
-        help="sequences timed with the slow naive loop; its time is extrapolated per base (default 200)",
-    )
-    parser.add_argument(
-        "--device", default=None,
-        help="device for augment_batch and training (default: cuda, mps or cpu)",
-    )
-    parser.add_argument(
-        "--threads", type=int, default=None,
-        help="CPU threads for PyTorch (torch.set_num_threads; default: PyTorch's choice)",
-    )
-    training = parser.add_argument_group("training benchmark")
-    training.add_argument(
-        "--train", action="store_true",
-        help="time training and inference of the models instead of the encoding",
-    )
-    training.add_argument(
-        "--models", default=None,
-        help="comma-separated model names, e.g. cnn,lstm (implies --train; default: all seven)",
-    )
-    training.add_argument(
-        "--batch-size", type=int, default=64, help="training batch size (default 64)"
-    )
-    training.add_argument(
-        "--amp", choices=("auto", "on", "off"), default="auto",
-        help="mixed precision: auto = both on and off on CUDA, off elsewhere (AMP is CUDA only)",
-    )
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all)")
+    parser.add_argument("--n", type=int, default=None,
+                        help="random sequences (default 4000 for encoding/augment, 512 for the models)")
+    parser.add_argument("--length", type=int, default=None,
+                        help="bases per sequence (default 1000 for encoding/augment; per model family "
+                        "for the models: 1000 classifiers, 150 LegNet)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timing repeats, the best is kept (default 3; models: 2 timed epochs after a warm-up)")
+    parser.add_argument("--naive-n", type=int, default=200,
+                        help="sequences timed with the slow naive loop; extrapolated per base (default 200)")
+    parser.add_argument("--device", default=None, help="device for augment and models (default: cuda, mps or cpu)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for PyTorch (torch.set_num_threads; default: PyTorch's choice)")
+    parser.add_argument("--json", default=None,
+                        help="where to write the JSON (default build/bench.json; '-' = do not write)")
+    group = parser.add_argument_group("models part")
+    group.add_argument("--models", default=None,
+                       help="comma-separated model names, e.g. cnn,lstm,legnet (default: every family's models)")
+    group.add_argument("--train", action="store_true", help="only the models part (same as --parts models)")
+    group.add_argument("--batch-size", type=int, default=64, help="training batch size (default 64)")
+    group.add_argument("--amp", choices=("auto", "on", "off"), default="auto",
+                       help="mixed precision: auto = with and without on CUDA, off elsewhere")
     args = parser.parse_args(argv)
-    train_mode = args.train or args.models is not None
-    if args.n is None:
-        args.n = 512 if train_mode else 4000
-    if args.repeats is None:
-        args.repeats = 2 if train_mode else 3
-    if min(args.n, args.length, args.repeats, args.naive_n, args.batch_size) < 1:
-        parser.error("--n, --length, --repeats, --naive-n and --batch-size must be >= 1")
 
+    parts = ["models"] if args.train else [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        parser.error(f"--parts: unknown {unknown or parts!r}; choose from {','.join(PARTS)}")
+    for value, flag in ((args.n, "--n"), (args.length, "--length"), (args.repeats, "--repeats"),
+                        (args.naive_n, "--naive-n"), (args.batch_size, "--batch-size"), (args.threads, "--threads")):
+        if value is not None and value < 1:
+            parser.error(f"{flag} must be >= 1, got {value}")
     if args.threads is not None:
-        if args.threads < 1:
-            parser.error("--threads must be >= 1")
         torch.set_num_threads(args.threads)
-
-    if train_mode:
+    names = None
+    if args.models is not None:
         from . import models
 
-        names = None
-        if args.models is not None:
-            names = [name.strip() for name in args.models.split(",") if name.strip()]
-            unknown = [name for name in names if name not in models.available()]
-            if unknown or not names:
-                parser.error(f"--models: unknown {unknown}; choose from {','.join(models.available())}")
-        amp = {"auto": None, "on": True, "off": False}[args.amp]
-        rows = training_benchmark(names, n=args.n, length=args.length, batch_size=args.batch_size,
-                                  repeats=args.repeats, device=args.device, amp=amp)
-        print_training_table(rows)
-        return {"training": rows}
+        names = [name.strip() for name in args.models.split(",") if name.strip()]
+        unknown = [name for name in names if name not in models.available()]
+        if unknown or not names:
+            parser.error(f"--models: unknown {unknown or names!r}; choose from {','.join(models.available())}")
+    device = torch.device(args.device) if args.device else runtime.device()
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
 
-    enc = encoding_benchmark(args.n, args.length, args.repeats, naive_n=args.naive_n)
-    aug = augment_benchmark(args.n, args.length, args.repeats, device=args.device)
-    print(
-        f"{args.n} random sequences x {args.length} bp = {enc['bases']:,} bases, best of {args.repeats}"
-    )
-    print(f"{'method':<40}{'seconds':>10}{'M bases/s':>12}{'speed-up':>10}")
-    rows = [
-        (
-            f"naive Python loop (timed on {enc['naive_n']} seqs)",
-            enc["naive_s"],
-            enc["naive_mbases_s"],
-            1.0,
-        ),
-        ("one_hot (NumPy)", enc["one_hot_s"], enc["one_hot_mbases_s"], enc["speedup"]),
-        ("encode_index (NumPy)", enc["encode_index_s"], enc["encode_index_mbases_s"], None),
-        (f"augment_batch ({aug['device']})", aug["augment_s"], aug["augment_mbases_s"], None),
-        (
-            f"index_to_one_hot ({aug['device']})",
-            aug["to_one_hot_s"],
-            aug["to_one_hot_mbases_s"],
-            None,
-        ),
-    ]
-    for name, seconds, rate, ratio in rows:
-        ratio_text = f"{ratio:>9.1f}x" if ratio is not None else f"{'':>10}"
-        print(f"{name:<40}{seconds:>10.4f}{rate:>12.1f}{ratio_text}")
-    if enc["naive_n"] < args.n:
-        print(f"(naive time extrapolated per base from {enc['naive_n']} of {args.n} sequences)")
-    print(
-        f"one_hot is {enc['speedup']:.1f}x faster than the per-base loop (arrays identical: {enc['identical']})"
-    )
-    return {**enc, **aug}
+    from .reproduce import _now, machine
+
+    result = {"format": BENCH_FORMAT, "date": _now(), "machine": machine(),
+              "settings": {"parts": parts, "n": args.n, "length": args.length, "repeats": args.repeats,
+                           "naive_n": args.naive_n, "batch_size": args.batch_size, "amp": args.amp,
+                           "device": str(device), "threads": torch.get_num_threads()},
+              "encoding": None, "augment": None, "training": [], "peak_memory": None}
+    n, length = args.n or 4000, args.length or 1000
+    repeats = args.repeats or 3
+    if "encoding" in parts:
+        result["encoding"] = encoding_benchmark(n, length, repeats, naive_n=args.naive_n)
+    if "augment" in parts:
+        result["augment"] = augment_benchmark(n, length, repeats, device=device)
+    if result["encoding"] is not None:
+        print_encoding_table(result["encoding"], result["augment"], repeats)
+    elif result["augment"] is not None:
+        a = result["augment"]
+        print(f"augment_batch on {a['device']}: {a['augment_mbases_s']:.1f} M bases/s; "
+              f"index_to_one_hot: {a['to_one_hot_mbases_s']:.1f} M bases/s")
+    if "models" in parts:
+        amp = {"auto": None, "on": True, "off": False}[args.amp]
+        result["training"] = training_benchmark(names, n=args.n or 512, length=args.length,
+                                                batch_size=args.batch_size, repeats=args.repeats or 2,
+                                                device=device, amp=amp)
+        print()
+        print_training_table(result["training"])
+    result["peak_memory"] = {
+        "device": str(device),
+        "cuda_max_allocated_mib": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
+        "rss_mib": peak_rss_mib(),
+    }
+    if args.json != "-":
+        path = Path(args.json) if args.json else runtime.build_dir() / "bench.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(f"\nJSON written to {path}")
+    return result
 
 
 if __name__ == "__main__":

@@ -527,3 +527,104 @@ def precision_recall_scatter(table: pd.DataFrame, reference=None, ax=None,
     ax.legend(handles=model_handles + series_handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0),
               borderaxespad=0)
     return ax
+
+
+# ----------------------------------------------------------------------------------------------
+# sequence logos
+#
+# A small matplotlib function rather than the ``logomaker`` package: a logo is only stacked, scaled
+# letters, about forty lines here, and drawing it ourselves keeps the course's dependencies (and the
+# Colab install) as they are, lets the same function draw signed attribution maps (letters below the
+# axis), and shows students exactly what a logo's letter heights mean.
+
+__all__.append("sequence_logo")
+
+LOGO_COLORS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
+
+
+def _letter_path(letter: str):
+    """The outline of one bold letter, scaled to the unit square [0, 1] x [0, 1] (cached)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+    from matplotlib.transforms import Affine2D
+
+    if letter not in _LETTER_PATHS:
+        path = TextPath((0, 0), letter, size=1, prop=FontProperties(family="DejaVu Sans", weight="bold"))
+        box = path.get_extents()
+        unit = Affine2D().translate(-box.x0, -box.y0).scale(1 / box.width, 1 / box.height)
+        _LETTER_PATHS[letter] = unit.transform_path(path)
+    return _LETTER_PATHS[letter]
+
+
+_LETTER_PATHS: dict = {}
+
+
+def sequence_logo(matrix, ax=None, kind: str = "bits", alphabet: str = "ACGT", start: int = 0,
+                  colors: Mapping | None = None, title: str | None = None):
+    """Draw a sequence logo: a stack of letters per position, each letter as tall as its value.
+
+    ``matrix``: ``(4, w)`` (rows in ``alphabet`` order). ``kind``:
+
+    * ``"bits"`` (a PWM, columns summing to 1): letter height ``p_b,j * IC_j``, with the column's
+      information content ``IC_j = 2 - H_j`` bits (``dnacourse.interpret.information_content``); a
+      column with one certain base is 2 bits tall, a uniform column is empty.
+    * ``"probability"`` (a PWM): letter height ``p_b,j``; every column is 1 tall.
+    * ``"weights"``: heights as given, negative ones drawn below the axis -- for attribution maps,
+      e.g. gradient x input of one sequence or the mean ISM effect per base.
+
+    Within a column the largest letter is on top (for negative values: at the bottom). ``start``
+    numbers the first column on the x axis. Returns the Axes.
+
+    >>> pwm = np.array([[0.9, 0.25], [0.05, 0.25], [0.0, 0.25], [0.05, 0.25]])
+    >>> sequence_logo(pwm).get_ylabel()
+    'information (bits)'
+    """
+    from matplotlib.patches import PathPatch
+    from matplotlib.ticker import MaxNLocator
+    from matplotlib.transforms import Affine2D
+
+    from .interpret import information_content
+
+    values = np.asarray(matrix, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] != len(alphabet):
+        raise ValueError(f"matrix must be shaped ({len(alphabet)}, width) for alphabet {alphabet!r}, "
+                         f"got {values.shape}")
+    if kind not in ("bits", "probability", "weights"):
+        raise ValueError(f"kind must be 'bits', 'probability' or 'weights', got {kind!r}")
+    if not np.isfinite(values).all():
+        raise ValueError("matrix holds NaN or infinite values")
+    if kind != "weights" and ((values < 0).any() or not np.allclose(values.sum(axis=0), 1, atol=1e-3)):
+        raise ValueError(f"kind={kind!r} needs a PWM (values >= 0, columns summing to 1); "
+                         "use kind='weights' for attributions")
+    heights = values * information_content(values)[None, :] if kind == "bits" else values
+    colors = {**LOGO_COLORS, **(colors or {})}
+    width = heights.shape[1]
+    ax = _new_ax(ax, (max(3.0, 0.45 * width + 1), 2.2))
+    for j in range(width):
+        above, below = 0.0, 0.0
+        for b in np.argsort(np.abs(heights[:, j])):  # smallest first: the largest ends up outside
+            h = heights[b, j]
+            if abs(h) < 1e-9:
+                continue
+            bottom = above if h > 0 else below - abs(h)
+            glyph = Affine2D().scale(0.9, abs(h)).translate(start + j - 0.45, bottom)
+            letter = alphabet[b].upper()
+            ax.add_patch(PathPatch(glyph.transform_path(_letter_path(letter)), linewidth=0,
+                                   facecolor=colors.get(letter, "0.4")))
+            if h > 0:
+                above += h
+            else:
+                below -= abs(h)
+    top = 2.0 if kind == "bits" else 1.0 if kind == "probability" else max(heights.clip(min=0).sum(axis=0).max(), 1e-6)
+    low = 0.0 if kind != "weights" else min(heights.clip(max=0).sum(axis=0).min(), 0.0)
+    ax.set_xlim(start - 0.6, start + width - 0.4)
+    ax.set_ylim(low * 1.05, top * 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if kind == "weights" and low < 0:
+        ax.axhline(0, color="0.3", linewidth=0.8)
+    ax.set_ylabel({"bits": "information (bits)", "probability": "probability", "weights": "attribution"}[kind])
+    ax.set_xlabel("position")
+    ax.grid(False)
+    if title is not None:
+        ax.set_title(title)
+    return ax

@@ -1073,8 +1073,9 @@ def evaluate_promoters(model: torch.nn.Module, df: pd.DataFrame, *, subsets: dic
     of it -- its index must be the test index, as ``load_dream`` returns it). ``subsets``: name ->
     test indices (``data.dream_test_subsets()``); rows of ``df`` outside a subset are skipped for it,
     and ``n`` says how many rows each correlation used. Returns a DataFrame with columns ``subset``,
-    ``n``, ``pearson``, ``spearman``; the first row is ``"all"``. ``df.attrs["predictions"]`` holds the
-    predictions, aligned with ``df``.
+    ``n``, ``pearson``, ``spearman``; the first row is ``"all"``. ``table.attrs["predictions"]`` holds
+    the predictions, aligned with ``df``, as a plain list (a NumPy array in ``attrs`` would break
+    ``pd.concat`` and ``melt``, which compare attrs).
     """
     from .data import dream_plasmid
     from .metrics import regression_metrics
@@ -1093,5 +1094,5 @@ def evaluate_promoters(model: torch.nn.Module, df: pd.DataFrame, *, subsets: dic
         rows.append({"subset": name, "n": int(keep.sum()), "pearson": scores["pearson"],
                      "spearman": scores["spearman"]})
     table = pd.DataFrame(rows)
-    table.attrs["predictions"] = pred
+    table.attrs["predictions"] = pred.tolist()
     return table

@@ -349,17 +349,19 @@ def test_encoding_benchmark_tiny():
 
 def test_bench_main_prints_table(capsys):
     result = bench.main(
-        ["--n", "20", "--length", "30", "--repeats", "1", "--naive-n", "5", "--device", "cpu"]
+        ["--n", "20", "--length", "30", "--repeats", "1", "--naive-n", "5", "--device", "cpu",
+         "--parts", "encoding,augment", "--json", "-"]
     )
     out = capsys.readouterr().out
     assert "one_hot (NumPy)" in out and "extrapolated" in out and "augment_batch (cpu)" in out
-    assert result["naive_n"] == 5
+    assert result["encoding"]["naive_n"] == 5
 
 
 def test_command_line_runs_the_benchmark_and_rejects_unknown_commands(capsys):
     from dnacourse.__main__ import main
 
-    assert main(["bench", "--n", "20", "--length", "30", "--repeats", "1", "--naive-n", "5"]) == 0
+    assert main(["bench", "--n", "20", "--length", "30", "--repeats", "1", "--naive-n", "5",
+                 "--parts", "encoding,augment", "--json", "-"]) == 0
     out = capsys.readouterr().out
     assert "one_hot (NumPy)" in out and "arrays identical: True" in out
     assert main(["frobnicate"]) == 2

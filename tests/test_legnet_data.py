@@ -496,6 +496,6 @@ def test_evaluate_promoters_scores_subsets_by_test_index():
     assert scores.subset.tolist() == ["all", "first", "absent"]
     assert scores.n.tolist() == [40, 20, 0]
     assert math.isnan(scores.pearson[2])
-    pred = scores.attrs["predictions"]
+    pred = np.asarray(scores.attrs["predictions"])
     manual = np.corrcoef(df.expression.to_numpy()[:20], pred[:20])[0, 1]
     assert scores.pearson[1] == pytest.approx(manual, abs=1e-6)

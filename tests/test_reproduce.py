@@ -1,0 +1,248 @@
+"""Tests for dnacourse.reproduce: the results convention, running notebooks, merging, the README."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from dnacourse import reproduce
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------------------- save / load
+
+
+def test_save_results_fills_labels_and_keeps_quick_and_full_apart(tmp_path):
+    rows = [{"result": "memorizer accuracy", "value": 0.5, "data": "dog", "split": "random", "k": 15},
+            {"result": "pairs", "value": 3, "published": None, "device": "cpu"}]
+    quick = reproduce.save_results("01_demo", rows, mode="quick", device="cuda", folder=tmp_path)
+    full = reproduce.save_results("01_demo", rows[:1], mode="full", device="cuda", folder=tmp_path)
+    assert (quick.name, full.name) == ("01_demo.quick.json", "01_demo.full.json")
+    payload = reproduce.load_results("01_demo", "quick", folder=tmp_path)
+    assert payload["notebook"] == "01_demo" and payload["mode"] == "quick"
+    first, second = payload["rows"]
+    assert list(first)[: len(reproduce.FIELDS)] == list(reproduce.FIELDS)   # standard fields first
+    assert first["mode"] == "quick" and first["device"] == "cuda" and first["k"] == 15
+    assert first["published"] is None and first["note"] is None
+    assert second["device"] == "cpu"                                         # a row keeps its own
+    assert len(reproduce.load_results("01_demo", "full", folder=tmp_path)["rows"]) == 1
+
+
+def test_save_results_takes_a_dataframe_and_stores_nan_as_null(tmp_path):
+    frame = pd.DataFrame({"result": ["a", "b"], "value": [float("nan"), 2.5], "split": ["x", "y"]})
+    path = reproduce.save_results("04_demo", frame, mode="full", device="cpu", folder=tmp_path,
+                                  details={"runs": [{"seconds": math.inf}]})
+    payload = json.loads(path.read_text())          # strict JSON: no NaN tokens
+    assert [r["value"] for r in payload["rows"]] == [None, 2.5]
+    assert payload["details"] == {"runs": [{"seconds": None}]}
+
+
+def test_save_results_mode_defaults_to_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DNACOURSE_QUICK", "1")
+    assert reproduce.save_results("x", [{"result": "r", "value": 1}], folder=tmp_path).name == "x.quick.json"
+    monkeypatch.setenv("DNACOURSE_QUICK", "0")
+    monkeypatch.setenv(reproduce.RESULTS_DIR_ENV, str(tmp_path / "env"))
+    assert reproduce.save_results("x", [{"result": "r", "value": 1}]) == tmp_path / "env" / "x.full.json"
+
+
+@pytest.mark.parametrize("rows, error, words", [
+    ([{"value": 1}], ValueError, "row 0: 'result'"),
+    ([{"result": "a", "value": 1}, {"result": "b"}], ValueError, "row 1 ('b'): 'value' is missing"),
+    ([{"result": "a", "value": "high"}], TypeError, "row 0: value must be a number"),
+    ([{"result": "a", "value": 1, "published": "0.9"}], TypeError, "published must be a number"),
+    ([{"result": "a", "value": 1, "mode": "full"}], ValueError, "mode 'full' differs"),
+    ({"result": "a", "value": 1}, TypeError, "list of dicts"),
+    (["a"], TypeError, "row 0: each row must be a dict"),
+])
+def test_save_results_rejects_bad_rows_naming_the_row(tmp_path, rows, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        reproduce.save_results("x", rows, mode="quick", device="cpu", folder=tmp_path)
+    assert not list(tmp_path.iterdir())                      # nothing half-written
+
+
+def test_bad_notebook_name_and_missing_file_are_clear(tmp_path):
+    with pytest.raises(ValueError, match="notebook must be"):
+        reproduce.save_results("../evil", [], mode="quick", folder=tmp_path)
+    with pytest.raises(FileNotFoundError, match="nothing.full.json"):
+        reproduce.load_results("nothing", "full", folder=tmp_path)
+
+
+def test_results_table_flattens_payloads_and_combined_files():
+    payload = {"notebook": "a", "rows": [{"result": "x", "value": 1, "extra": 5}]}
+    course = {"notebooks": {"b": {"results": {"rows": [{"result": "y", "value": 2}]}}, "c": {"results": None}}}
+    table = reproduce.results_table(payload, course)
+    assert table[["notebook", "result", "value"]].values.tolist() == [["a", "x", 1], ["b", "y", 2]]
+    assert list(table.columns[:10]) == ["notebook", *reproduce.FIELDS] and "extra" in table
+
+
+# ---------------------------------------------------------------------------- running notebooks
+
+
+def _write(path: Path, *cells) -> Path:
+    nbformat.write(new_notebook(cells=list(cells)), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """Two tiny notebooks run through the command line: 01 saves a result, 02 fails in its 2nd cell."""
+    folder = tmp_path_factory.mktemp("course")
+    notebooks = folder / "notebooks"
+    notebooks.mkdir()
+    _write(notebooks / "01_good.ipynb", new_markdown_cell("# good"),
+           new_code_cell("import os\nfrom dnacourse import reproduce\nanswer = 6 * 7\n"
+                         "quick = os.environ['DNACOURSE_QUICK']\nhere = os.path.basename(os.getcwd())"),
+           new_code_cell('reproduce.save_results("01_good", [{"result": "answer", "value": answer, '
+                         '"published": 42, "source": "Adams (1979)", "data": "toy", "split": here, '
+                         '"note": "quick=" + quick}])'))
+    _write(notebooks / "02_bad.ipynb", new_code_cell("a = 1"),
+           new_code_cell("raise ValueError('the bad value 7')"), new_code_cell("b = 2"))
+    _write(notebooks / "03_other.ipynb", new_code_cell("c = 3"))
+    out, combined = folder / "out", folder / "course.json"
+    code = reproduce.main(["--quick", "--notebooks", "01,02", "--notebook-dir", str(notebooks),
+                           "--out", str(out), "--combined", str(combined)])
+    return {"code": code, "out": out, "combined": combined, "notebooks": notebooks}
+
+
+def test_reproduce_collects_results_and_reports_the_failing_cell(tiny_run, capsys):
+    assert tiny_run["code"] == 1                               # one notebook failed
+    course = json.loads(tiny_run["combined"].read_text())      # well-formed JSON
+    assert course["format"] == "dnacourse.course/1" and course["mode"] == "quick"
+    assert list(course["notebooks"]) == ["01_good", "02_bad"]   # 03 was not selected
+    good, bad = course["notebooks"]["01_good"], course["notebooks"]["02_bad"]
+    assert good["status"] == "ok" and good["error"] is None and good["seconds"] > 0
+    [row] = good["results"]["rows"]
+    assert (row["value"], row["published"], row["mode"]) == (42, 42, "quick")
+    assert row["split"] == "notebooks" and row["note"] == "quick=1"   # cwd and env of the kernel
+    assert bad["status"] == "failed" and bad["results"] is None
+    assert bad["error"] == {"cell": 2, "code_cell": 2, "name": "ValueError", "message": "the bad value 7",
+                            "source": "raise ValueError('the bad value 7')"}
+    for entry in (good, bad):
+        assert entry["mode"] == "quick" and entry["machine"]["device"] == entry["device"]
+        assert entry["date"] and entry["file"].startswith("notebooks/")
+
+
+def test_reproduce_writes_executed_notebooks_and_summary(tiny_run):
+    out = tiny_run["out"]
+    assert {p.name for p in out.glob("*.ipynb")} == {"01_good.ipynb", "02_bad.ipynb"}
+    executed = nbformat.read(out / "02_bad.ipynb", as_version=4)
+    assert executed.cells[1].outputs[0]["ename"] == "ValueError"   # stopped in the failing cell
+    assert executed.cells[2].get("outputs") == [] and executed.cells[2].execution_count is None
+    summary = (out / "summary.md").read_text()
+    assert "| answer | toy | notebooks | 42 | 42 [1] | quick |" in summary
+    assert "[1] Adams (1979)" in summary
+    assert "FAILED in cell 2" in summary and "ValueError: the bad value 7" in summary
+    assert (out / "results" / "01_good.quick.json").is_file()
+
+
+def test_a_later_run_replaces_only_its_notebooks(tiny_run):
+    combined = tiny_run["combined"]
+    before = json.loads(combined.read_text())
+    code = reproduce.main(["--quick", "--notebooks", "03", "--notebook-dir", str(tiny_run["notebooks"]),
+                           "--out", str(tiny_run["out"]), "--combined", str(combined)])
+    after = json.loads(combined.read_text())
+    assert code == 0
+    assert list(after["notebooks"]) == ["01_good", "02_bad", "03_other"]
+    assert after["notebooks"]["01_good"] == before["notebooks"]["01_good"]   # untouched, same date
+    assert after["notebooks"]["02_bad"] == before["notebooks"]["02_bad"]
+
+
+def test_merge_replaces_by_name_and_refuses_to_mix_modes():
+    old = reproduce.merge(None, [{"notebook": "01", "seconds": 1.0, "date": "d1"},
+                                 {"notebook": "10", "seconds": 5.0, "date": "d1"}], "full")
+    new = reproduce.merge(old, [{"notebook": "04", "seconds": 2.0, "date": "d2"},
+                                {"notebook": "10", "seconds": 6.0, "date": "d2"}], "full")
+    assert list(new["notebooks"]) == ["01", "04", "10"]
+    assert new["notebooks"]["01"]["date"] == "d1" and new["notebooks"]["10"] == {"notebook": "10", "seconds": 6.0, "date": "d2"}
+    assert old["notebooks"]["10"]["seconds"] == 5.0                    # the old dict is not changed
+    with pytest.raises(ValueError, match="holds 'full' results"):
+        reproduce.merge(old, [], "quick")
+    with pytest.raises(ValueError, match="not a combined course file"):
+        reproduce.merge({"rows": []}, [], "full")
+
+
+def test_find_notebooks_selects_by_prefix_and_names_unknown_ones(tmp_path):
+    for name in ("00_a", "01_b", "10_c"):
+        _write(tmp_path / f"{name}.ipynb")
+    (tmp_path / "scratch.ipynb").write_text("{}")
+    assert [p.stem for p in reproduce.find_notebooks(tmp_path)] == ["00_a", "01_b", "10_c"]
+    assert [p.stem for p in reproduce.find_notebooks(tmp_path, "10, 01")] == ["01_b", "10_c"]
+    with pytest.raises(ValueError, match="'07'"):
+        reproduce.find_notebooks(tmp_path, ["07"])
+
+
+def test_command_line_help_and_argument_errors(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        reproduce.main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert all(flag in text for flag in ("--quick", "--full", "--notebooks", "--out", "--update-readme"))
+    with pytest.raises(SystemExit):
+        reproduce.main(["--quick", "--update-readme"])
+    assert "needs --full" in capsys.readouterr().err
+
+    from dnacourse.__main__ import main
+
+    assert main(["--help"]) == 0 and "reproduce" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- README
+
+
+def _course():
+    rows = [{"result": "CNN accuracy", "value": 0.79, "published": 0.7486, "source": "Airlangga (2024)",
+             "data": "human_first781", "split": "random", "mode": "full", "device": "cpu", "note": "a|b"},
+            {"result": "leaking pairs", "value": 730, "published": None, "source": None, "data": "dog",
+             "split": "grouped", "mode": "full", "device": "cpu", "note": None}]
+    entry = {"notebook": "10_x", "status": "ok", "seconds": 600.0, "date": "2025-01-02T03:04:05+00:00",
+             "mode": "full", "device": "cpu", "error": None,
+             "machine": {"device": "cpu", "cpu": "Some CPU", "cpu_count": 2, "gpu": None, "torch": "2.x",
+                         "data": "offline mirror"},
+             "results": {"rows": rows}}
+    return reproduce.merge(None, [entry], "full")
+
+
+def test_render_puts_ours_next_to_published_with_labels():
+    text = reproduce.render(_course())
+    assert "| CNN accuracy | human_first781 | random | 0.790 | 0.7486 [1] | full | cpu | a\\|b |" in text
+    assert "| leaking pairs | dog | grouped | 730 | - | full | cpu | - |" in text
+    assert "[1] Airlangga (2024)" in text
+    assert "| 10_x | ok | 10.0 min | full | cpu [m1] | 2025-01-02 |" in text
+    assert "[m1] 2 CPU cores (Some CPU), no GPU" in text
+    assert reproduce.render(_course()) == text                  # deterministic
+
+
+def test_update_readme_round_trip(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\nbefore\n\n{reproduce.README_BEGIN}\nhand-typed numbers\n"
+                      f"{reproduce.README_END}\n\nafter\n")
+    section = reproduce.readme_section(_course())
+    assert reproduce.update_readme(readme, section) is True
+    text = readme.read_text()
+    assert text.startswith("# title\n\nbefore\n\n") and text.endswith("\n\nafter\n")
+    assert "hand-typed" not in text and section in text
+    assert reproduce.update_readme(readme, section) is False     # idempotent
+    readme.write_text("no markers here")
+    with pytest.raises(ValueError, match="results:begin"):
+        reproduce.update_readme(readme, section)
+
+
+def test_readme_results_section_is_generated_from_the_committed_json():
+    """Fails when someone edits the README's results by hand or the JSON without the README."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    begin, end = readme.find(reproduce.README_BEGIN), readme.find(reproduce.README_END)
+    assert 0 <= begin < end, "README.md lacks the results markers"
+    current = readme[begin:end + len(reproduce.README_END)]
+    assert current == reproduce.readme_from_files(ROOT), (
+        "README results section differs from results/course-full.json; regenerate it with "
+        "`python -m dnacourse reproduce --readme-only`")
+    course = json.loads((ROOT / "results" / "course-full.json").read_text(encoding="utf-8"))
+    assert course["mode"] == "full" and course["notebooks"]
+    assert all(e["mode"] == "full" for e in course["notebooks"].values())
