@@ -499,3 +499,26 @@ def test_evaluate_promoters_scores_subsets_by_test_index():
     pred = np.asarray(scores.attrs["predictions"])
     manual = np.corrcoef(df.expression.to_numpy()[:20], pred[:20])[0, 1]
     assert scores.pearson[1] == pytest.approx(manual, abs=1e-6)
+
+
+def test_soft_label_expectation_recovers_y_plus_half_away_from_the_edges():
+    y = torch.linspace(3.0, 13.0, 41)
+    p = encoding.soft_labels(y)
+    midpoints = torch.arange(18, dtype=torch.float32) + 0.5          # bin i = [i, i + 1)
+    # binning a Normal(sd 0.5) into unit bins shifts the mean by at most ~0.0023 (periodic in y)
+    assert torch.allclose((p * midpoints).sum(dim=1), y + 0.5, atol=5e-3)
+    # hence LegNet's soft-argmax (sum of i * p_i) of a perfect prediction gives back y itself
+    assert torch.allclose(soft_argmax(torch.log(p)), y, atol=5e-3)
+
+
+def test_strand_averaging_is_symmetric_when_the_model_ignores_the_strand_flag():
+    codes = SequenceData.from_promoters(toy_promoters(n=12), toy_plasmid(), length=40,
+                                        reverse_complement=False).idx
+    model = tiny_model().eval()
+    with torch.no_grad():
+        model.conv.weight[:, 4] = 0.0                                 # is_reverse plane ignored
+    rc = reverse_complement_index(codes)
+    both, both_rc = predict_expression(model, codes), predict_expression(model, rc)
+    np.testing.assert_allclose(both, both_rc, rtol=1e-5, atol=1e-5)  # a read and its RC: same answer
+    one, one_rc = (predict_expression(model, c, average_rc=False) for c in (codes, rc))
+    assert not np.allclose(one, one_rc, atol=1e-3)                    # one strand alone is not symmetric
