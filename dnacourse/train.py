@@ -240,9 +240,19 @@ def _as_data(data, what: str) -> SequenceData:
 
 
 def _device(device, model: torch.nn.Module | None = None) -> torch.device:
-    """``device`` if given; else the model's device (predict) or the best available one (fit)."""
+    """``device`` if given; else the model's device (predict) or the best available one (fit).
+
+    A CUDA device asked for on a machine without one falls back to the CPU with a warning (a
+    notebook written for Colab's T4 still runs, slowly, on a laptop).
+    """
     if device is not None:
-        return torch.device(device)
+        device = torch.device(device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            warnings.warn(f"device {str(device)!r} was asked for, but no CUDA GPU is available: using the "
+                          "CPU instead (slower). On Colab: Runtime > Change runtime type > T4 GPU.",
+                          stacklevel=3)
+            return torch.device("cpu")
+        return device
     if model is not None:
         for tensor in model.parameters():
             return tensor.device

@@ -413,3 +413,14 @@ def test_bench_command_line_training_option(capsys):
     assert [r["model"] for r in result["training"]] == ["cnn"]
     with pytest.raises(SystemExit):
         bench.main(["--models", "nope"])
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the fallback on a machine without a GPU")
+def test_asking_for_cuda_without_a_gpu_falls_back_to_the_cpu_with_a_notice(motif):
+    train, val = motif
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4 * train.idx.shape[1], 3))
+    with pytest.warns(UserWarning, match="no CUDA GPU is available: using the CPU"):
+        history = fit(net, train, val, epochs=1, device="cuda", progress=False)
+    assert history.attrs["device"] == "cpu"
+    with pytest.warns(UserWarning, match="no CUDA GPU"):
+        assert predict_proba(net, val, device="cuda").shape == (len(val), 3)
