@@ -157,7 +157,7 @@ def _crlf_file_rows():
     with tempfile.TemporaryDirectory() as folder:
         path = _file(Path(folder), "crlf.txt", "sequence\tclass\r\nACGT\t1\r\nAAAA\t2\r\n\r\n\r\n")
         df = data.read_gene_family_file(path)
-    return list(zip(df["sequence"], df["label"].astype(int)))
+    return list(zip(df["sequence"], df["label"].astype(int), strict=True))
 
 
 def _readme_rows() -> dict[str, str]:
