@@ -4,6 +4,7 @@
 #   make test                unit tests, then every notebook in quick mode (nbval)
 #   make course MODE=full    run every notebook headless, collect their results (MODE=quick is the default)
 #   make notebooks           maintainers: re-run notebooks in quick mode and store the outputs nbval compares
+#   make student             instructors: notebooks without outputs and solution cells, in build/student/
 #
 # Variables: PYTHON (interpreter that creates the venv), TORCH (torch requirement installed first, only
 # when the venv has no torch yet), DNACOURSE_MIRROR (offline data mirror; ../shared/data is used when present).
@@ -21,7 +22,7 @@ ifneq ($(DEFAULT_MIRROR),)
 export DNACOURSE_MIRROR ?= $(DEFAULT_MIRROR)
 endif
 
-.PHONY: install lab test unit nbtest course notebooks lint clean
+.PHONY: install lab test unit nbtest course notebooks student lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,11 @@ notebooks: install
 	@for nb in $(NOTEBOOKS); do echo "== $$nb"; \
 	  DNACOURSE_QUICK=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; done
 	$(BIN)/python tests/nbtools.py clean $(NOTEBOOKS)
+
+# Student edition (build/ is git-ignored): outputs and execution counts cleared, cells tagged `solution`
+# or starting with `# SOLUTION` removed. Reference solutions live in tests/solutions/, never in notebooks.
+student: install
+	$(BIN)/python -c "import dnacourse as dc; dc.exercises.student_edition('build/student', 'notebooks')"
 
 lint: install
 	$(BIN)/ruff check dnacourse tests notebooks

@@ -16,6 +16,7 @@ from . import (  # noqa: E402
     bench,
     data,
     encoding,
+    exercises,
     interpret,
     metrics,
     models,
@@ -26,7 +27,7 @@ from . import (  # noqa: E402
     train,
 )
 
-__all__ = ["REPO_URL", "BRANCH", "augment", "bench", "data", "encoding", "interpret", "metrics", "models", "plots", "reference",
+__all__ = ["REPO_URL", "BRANCH", "augment", "bench", "data", "encoding", "exercises", "interpret", "metrics", "models", "plots", "reference",
            "reproduce", "runtime", "train", "colab_url", "pip_spec"]
 
 
