@@ -25,6 +25,7 @@ Each model family gets its own input, one line in ``FAMILIES``: the classifiers 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -52,6 +53,69 @@ RESULT_KEYS = ("format", "date", "machine", "settings", "encoding", "augment", "
 TRAINING_KEYS = ("model", "family", "device", "amp", "params", "n", "channels", "length", "outputs",
                  "batch_size", "train_seq_s", "infer_seq_s", "train_epoch_s", "input_epoch_s",
                  "input_share", "model_share", "peak_mib", "peak_rss_mib")
+
+
+# ----------------------------------------------------------------------------------------------
+# estimated GPU time of a LegNet-sized run (for devices we could not measure on)
+
+# Memory bandwidth in GB/s from NVIDIA's data sheets. LegNet's grouped convolutions, BatchNorm and SiLU
+# do little arithmetic per byte moved, so its speed scales with bandwidth more than with peak FLOP/s.
+GPU_BANDWIDTH_GBS = {"T4": 320, "RTX A5000": 768}
+
+
+def forward_gflop(model: torch.nn.Module, length: int = 150) -> float:
+    """GFLOP of one forward pass of one sequence of ``length`` positions.
+
+    PyTorch's ``FlopCounterMode`` counts convolutions and matrix products (attention too: the model
+    runs in training mode, where no fused attention kernel hides them). It does not see inside
+    ``nn.LSTM``, so each LSTM adds ``2 * 4H(C + H)`` FLOPs per position and direction by formula.
+    The model is left in eval mode.
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    channels = getattr(model, "in_channels", None)
+    if channels is None:
+        first = next(m for m in model.modules() if isinstance(m, torch.nn.Conv1d))
+        channels = first.in_channels
+    model.train()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, channels, length))
+    model.eval()
+    flops = counter.get_total_flops()
+    for lstm in (m for m in model.modules() if isinstance(m, torch.nn.LSTM)):
+        directions = 2 if lstm.bidirectional else 1
+        flops += directions * length * 2 * 4 * lstm.hidden_size * (lstm.input_size + lstm.hidden_size)
+    return flops / 1e9
+
+
+@functools.lru_cache(maxsize=None)
+def legnet_gpu_tflops(gpu: str = "T4") -> float:
+    """Effective training speed (TFLOP/s) of a LegNet-like network on ``gpu``: an extrapolation.
+
+    The anchor is a measurement: LegNet's DREAM run (``reference.LEGNET_PAPER``), 80,000 steps of
+    1,024 sequences in about 8 hours on one RTX A5000, at 3 forward passes per training sequence of
+    the full-width model. Another GPU is scaled by its memory bandwidth (``GPU_BANDWIDTH_GBS``).
+    Mixed precision could make a GPU faster than this; that is not measured here.
+    """
+    from . import models, reference
+
+    if gpu not in GPU_BANDWIDTH_GBS:
+        raise ValueError(f"unknown GPU {gpu!r}: known are {sorted(GPU_BANDWIDTH_GBS)}")
+    run = reference.LEGNET_PAPER
+    gflop = forward_gflop(models.build("legnet"))
+    a5000 = run["training_steps"] * run["batch_size"] * 3 * gflop / (run["training_hours_approx"] * 3600)
+    return a5000 / 1e3 * GPU_BANDWIDTH_GBS[gpu] / GPU_BANDWIDTH_GBS["RTX A5000"]
+
+
+def gpu_minutes(gflop: float, train_sequences: float = 0, predict_sequences: float = 0,
+                gpu: str = "T4", tflops: float | None = None) -> float:
+    """Estimated minutes of GPU work: ``train_sequences`` forward + backward passes (3 forward passes
+    each) and ``predict_sequences`` forward passes of a model of ``gflop`` GFLOP per sequence, at
+    ``tflops`` (default ``legnet_gpu_tflops(gpu)``). Count strands: a row read on both strands is two.
+    """
+    if tflops is None:
+        tflops = legnet_gpu_tflops(gpu)
+    return (3 * train_sequences + predict_sequences) * gflop / (tflops * 1e3) / 60
 
 
 # ----------------------------------------------------------------------------------------------

@@ -857,6 +857,9 @@ class DilatedLocalBlock(nn.Module):
                                  dilation=self.dilation, bias=False)
         self.norm = nn.BatchNorm1d(out_channels)
 
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}, dilation={self.dilation}"   # shown by repr(model)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mixed = (1 - self.alpha) * self.conv(x) + self.alpha * self.dilated(x)  # (B, C_out, L)
         return F.silu(self.norm(mixed))

@@ -33,6 +33,7 @@ LegNet on the DREAM yeast promoters uses the same loop (``fit``) with four piece
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import math
 import os
 import time
@@ -401,6 +402,14 @@ def _save_checkpoint(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
+def model_fingerprint(model: torch.nn.Module) -> str:
+    """A short hash of a model's structure: its ``repr`` (layer types and hyperparameters) and the
+    name and shape of every weight. Equal for two builds of the same model, different when a layer,
+    a width or a hyperparameter shown by ``repr`` (kernel, dilation, dropout, alpha) differs."""
+    shapes = [(name, tuple(value.shape)) for name, value in model.state_dict().items()]
+    return hashlib.sha1(f"{model!r}|{shapes}".encode()).hexdigest()[:12]
+
+
 def load_checkpoint(path) -> dict:
     """Read a checkpoint written by ``fit`` (tensors on the CPU; ``weights_only=True``, so safe).
 
@@ -563,7 +572,8 @@ def fit(
     config = {"batch_size": int(batch_size), "lr": float(lr), "weight_decay": float(weight_decay),
               "patience": patience, "seed": int(seed),
               "augment": getattr(augment, "__qualname__", None) or repr(augment), "amp": use_amp,
-              "device_type": device.type, "n_train": len(train), "n_val": len(val)}
+              "device_type": device.type, "n_train": len(train), "n_val": len(val),
+              "model": model_fingerprint(model)}
 
     history = {column: [] for column in HISTORY_COLUMNS}
     best_state, best_loss, best_epoch, bad_epochs = None, math.inf, 0, 0
@@ -573,8 +583,13 @@ def fit(
         print(f"resume: no checkpoint at {checkpoint} yet, starting fresh")
     elif resume:
         state = load_checkpoint(checkpoint)
+        if state["config"].get("model", config["model"]) != config["model"]:
+            raise ValueError(
+                f"resume: {checkpoint} was written by a different model (fingerprint "
+                f"{state['config']['model']}, this model {config['model']}: another architecture or "
+                "hyperparameter). Give this run its own checkpoint path, or delete the file to start over.")
         changed = {k: (state["config"].get(k), v) for k, v in config.items()
-                   if state["config"].get(k) != v}
+                   if k != "model" and state["config"].get(k) != v}
         if changed:
             warnings.warn(f"resuming {checkpoint} with different settings {changed} (old, new): the "
                           "result will differ from an uninterrupted run", stacklevel=2)

@@ -305,6 +305,21 @@ def test_resume_with_other_settings_warns(motif, tmp_path):
         quiet_fit(tiny_model(), train, val, epochs=2, lr=0.5, checkpoint=path, resume=True)
 
 
+def test_resume_refuses_a_checkpoint_of_another_model(motif, tmp_path):
+    """Same weight shapes, other hyperparameter (dropout): resuming would silently mix two models."""
+    from dnacourse.train import model_fingerprint
+
+    train, val = motif
+    assert model_fingerprint(tiny_model()) == model_fingerprint(tiny_model(seed=1))   # weights don't count
+    assert model_fingerprint(tiny_model()) != model_fingerprint(tiny_model(dropout=0.5))
+    assert model_fingerprint(tiny_model()) != model_fingerprint(tiny_model(channels=8))
+    path = tmp_path / "m.pt"
+    quiet_fit(tiny_model(), train, val, epochs=1, checkpoint=path)
+    with pytest.raises(ValueError, match=r"m\.pt was written by a different model"):
+        quiet_fit(tiny_model(dropout=0.5), train, val, epochs=2, checkpoint=path, resume=True)
+    assert len(quiet_fit(tiny_model(), train, val, epochs=2, checkpoint=path, resume=True)) == 2
+
+
 def test_checkpoint_loads_with_weights_only(motif, tmp_path):
     train, val = motif
     path = tmp_path / "c.pt"
