@@ -298,6 +298,44 @@ def peak_rss_mib() -> float | None:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
+def peak_memory(device="cpu") -> str:
+    """One line for a notebook's end: the peak GPU memory PyTorch allocated on a CUDA ``device``, else
+    the process's peak resident memory (RAM), both since the start (of the process, or of the last
+    ``torch.cuda.reset_peak_memory_stats``)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"peak GPU memory allocated: {torch.cuda.max_memory_allocated(device) / 2**20:,.0f} MiB"
+    rss = peak_rss_mib()
+    return "peak RAM: not reported on this OS" if rss is None else f"peak RAM of this process: {rss:,.0f} MiB"
+
+
+def activation_sizes(model: torch.nn.Module, x: torch.Tensor):
+    """What one batch ``x`` makes every leaf layer output, largest first (a DataFrame: ``layer``,
+    ``shape``, ``MiB``). Run in training mode without gradients; the model's mode is restored. The sum
+    of the column is roughly what autograd keeps for the backward pass of a training step."""
+    import pandas as pd
+
+    rows, hooks = [], []
+    for name, module in model.named_modules():
+        if next(module.children(), None) is None:           # a leaf: conv, norm, activation, ...
+            def hook(_module, _inputs, out, name=name):
+                if isinstance(out, torch.Tensor):
+                    rows.append({"layer": name, "shape": tuple(out.shape),
+                                 "MiB": out.numel() * out.element_size() / 2**20})
+            hooks.append(module.register_forward_hook(hook))
+    was_training = model.training
+    try:
+        model.train()
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+        model.train(was_training)
+    return pd.DataFrame(rows, columns=["layer", "shape", "MiB"]).sort_values(
+        "MiB", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def _input_seconds(idx, batch_size, to_input, augment_args, repeats, device, seed) -> float:
     """Best time of one epoch of the input pipeline alone: gather a batch, augment it, encode it."""
     n = len(idx)

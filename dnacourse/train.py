@@ -749,19 +749,32 @@ def predict_proba(model: torch.nn.Module, data_or_idx, batch_size: int = 256, de
     if isinstance(data_or_idx, SequenceData):
         to_input = _default_input(to_input, data_or_idx)
     to_input = encoding.index_to_one_hot if to_input is None else to_input
+
+    def probabilities(forward, batch, start):
+        batch_flags = flags[start:start + len(batch)].to(device) if flags is not None else None
+        return forward(_model_input(to_input, batch, batch_flags)).float().softmax(dim=-1)
+
+    return _predict_batches(model, idx, batch_size, device, amp, probabilities)
+
+
+def _predict_batches(model, idx, batch_size, device, amp, per_batch) -> np.ndarray:
+    """``per_batch(forward, batch, start)`` for every batch of the codes ``idx`` (moved to ``device``),
+    in eval mode; the results concatenated on the CPU, as NumPy. ``forward(x)`` is the model under
+    autocast (``amp``, CUDA only); a CUDA out-of-memory error names the batch size. The model's
+    train/eval mode is restored afterwards."""
+    def forward(x):
+        try:
+            with _autocast(device, amp):
+                return model(x)
+        except torch.cuda.OutOfMemoryError as err:
+            raise _out_of_memory(err, batch_size) from err
+
     was_training = model.training
     model.to(device).eval()
     out = []
     try:
         for start in range(0, len(idx), batch_size):
-            batch = idx[start:start + batch_size].to(device)
-            batch_flags = flags[start:start + batch_size].to(device) if flags is not None else None
-            try:
-                with _autocast(device, amp):
-                    logits = model(_model_input(to_input, batch, batch_flags))
-            except torch.cuda.OutOfMemoryError as err:
-                raise _out_of_memory(err, batch_size) from err
-            out.append(logits.float().softmax(dim=-1).cpu())
+            out.append(per_batch(forward, idx[start:start + batch_size].to(device), start).cpu())
     finally:
         model.train(was_training)
     if not out:
@@ -869,32 +882,18 @@ def predict_expression(model: torch.nn.Module, data_or_idx, average_rc: bool = T
         raise ValueError(f"batch_size must be an int >= 1, got {batch_size!r}")
     device = _device(device, model)
     to_input = encoding.legnet_one_hot if to_input is None else to_input
-    was_training = model.training
-    model.to(device).eval()
-    out = []
-    try:
-        for start in range(0, len(idx), batch_size):
-            batch = idx[start:start + batch_size].to(device)
-            flags = torch.zeros(len(batch), 2, device=device)  # [is_reverse, is_singleton] = [0, 0]
-            strands = [(batch, flags)]
-            if average_rc:
-                reverse_flags = flags.clone()
-                reverse_flags[:, 0] = 1
-                strands.append((reverse_complement_index(batch), reverse_flags))
-            pred = torch.zeros(len(batch), device=device)
-            for codes, strand_flags in strands:
-                try:
-                    with _autocast(device, amp):
-                        logits = model(to_input(codes, strand_flags))
-                except torch.cuda.OutOfMemoryError as err:
-                    raise _out_of_memory(err, batch_size) from err
-                pred += soft_argmax(logits.float())
-            out.append((pred / len(strands)).cpu())
-    finally:
-        model.train(was_training)
-    if not out:
-        raise ValueError("no sequences to predict")
-    return torch.cat(out).numpy()
+
+    def both_strands(forward, batch, start):
+        flags = torch.zeros(len(batch), 2, device=device)  # [is_reverse, is_singleton] = [0, 0]
+        strands = [(batch, flags)]
+        if average_rc:
+            reverse_flags = flags.clone()
+            reverse_flags[:, 0] = 1
+            strands.append((reverse_complement_index(batch), reverse_flags))
+        pred = sum(soft_argmax(forward(to_input(codes, f)).float()) for codes, f in strands)
+        return pred / len(strands)
+
+    return _predict_batches(model, idx, batch_size, device, amp, both_strands)
 
 
 def one_cycle(max_lr: float = 5e-3, pct_start: float = 0.3, div_factor: float = 25.0):

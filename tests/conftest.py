@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 _DEFAULT_MIRROR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 if not os.environ.get("DNACOURSE_MIRROR") and _DEFAULT_MIRROR.is_dir():
@@ -29,3 +30,13 @@ def tmp_data_dir(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "data_cache"
     monkeypatch.setenv("DNACOURSE_DATA_DIR", str(path))
     return path
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One PyTorch thread for a test module (``pytestmark = pytest.mark.usefixtures("one_thread")``):
+    tiny models gain nothing from threads, and one thread keeps a busy 2-core machine responsive."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -131,3 +131,24 @@ def test_gpu_estimate_is_anchored_on_the_dream_run_and_scaled_by_bandwidth():
         bench.gpu_minutes(1.0, predict_sequences=300, tflops=1.0))
     with pytest.raises(ValueError, match="unknown GPU 'V100'.*T4"):
         bench.legnet_gpu_tflops("V100")
+
+
+def test_activation_sizes_lists_every_leaf_output_largest_first():
+    model = torch.nn.Sequential(torch.nn.Conv1d(4, 8, 3, padding=1), torch.nn.BatchNorm1d(8), torch.nn.ReLU(),
+                                torch.nn.Conv1d(8, 2, 1))
+    model.eval()
+    sizes = bench.activation_sizes(model, torch.zeros(5, 4, 100))
+    assert list(sizes["layer"]) == ["0", "1", "2", "3"]            # three of (5, 8, 100), then (5, 2, 100)
+    assert sizes.loc[0, "shape"] == (5, 8, 100) and sizes.loc[3, "shape"] == (5, 2, 100)
+    assert sizes.loc[0, "MiB"] == pytest.approx(5 * 8 * 100 * 4 / 2**20)
+    assert not model.training                                      # the mode is restored
+
+
+def test_peak_memory_names_what_it_measured():
+    import re
+
+    line = bench.peak_memory("cpu")
+    if bench.peak_rss_mib() is None:
+        assert line == "peak RAM: not reported on this OS"
+    else:
+        assert re.fullmatch(r"peak RAM of this process: [1-9][\d,]* MiB", line), line

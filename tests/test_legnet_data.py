@@ -37,12 +37,7 @@ RIGHT = "GGTTACGGCTGTT"        # DREAM right adapter (13 nt)
 TIMING = ["seconds", "samples_per_s"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")   # see conftest.py
 
 
 def random_bases(rng, n):
