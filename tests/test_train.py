@@ -307,6 +307,14 @@ def test_resume_refuses_a_checkpoint_of_another_model(motif, tmp_path):
     assert model_fingerprint(tiny_model()) == model_fingerprint(tiny_model(seed=1))   # weights don't count
     assert model_fingerprint(tiny_model()) != model_fingerprint(tiny_model(dropout=0.5))
     assert model_fingerprint(tiny_model()) != model_fingerprint(tiny_model(channels=8))
+    with_lambda = tiny_model()
+    with_lambda.act = nn.Module()
+    with_lambda.act.extra_repr = lambda: repr(lambda x: x)          # "<function <lambda> at 0x...>"
+    assert "0x" in repr(with_lambda)
+    other = tiny_model()
+    other.act = nn.Module()
+    other.act.extra_repr = lambda: repr(lambda x: x)
+    assert model_fingerprint(with_lambda) == model_fingerprint(other)   # addresses do not count
     path = tmp_path / "m.pt"
     quiet_fit(tiny_model(), train, val, epochs=1, checkpoint=path)
     with pytest.raises(ValueError, match=r"m\.pt was written by a different model"):
