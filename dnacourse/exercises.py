@@ -208,6 +208,15 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
 
 
+def _ready(fb: _Feedback, answer, name: str, todo: str) -> bool:
+    """True when ``answer`` is something to call; otherwise print why not (unanswered: ``todo``) -> False."""
+    if answer is None:
+        return fb.unanswered(todo)
+    if not callable(answer):
+        return _not_a_function(fb, answer, name)
+    return True
+
+
 def _not_a_function(fb: _Feedback, fn, name: str) -> bool:
     return fb.wrong(f"expected the function {name} itself, got {type(fn).__name__}: {_brief(fn, 80)}.",
                     hint=f"pass the function without calling it: check(...)({name}), not {name}(...)")
@@ -391,10 +400,8 @@ def check_one_hot(my_one_hot) -> bool:
     Compared with ``dc.encoding.one_hot`` on several upper-case sequences (with N, one base long...).
     """
     fb = _Feedback("02.1 one-hot with a dict")
-    if my_one_hot is None:
-        return fb.unanswered("write my_one_hot(seq)")
-    if not callable(my_one_hot):
-        return _not_a_function(fb, my_one_hot, "my_one_hot")
+    if not _ready(fb, my_one_hot, "my_one_hot", "write my_one_hot(seq)"):
+        return False
     cases = ["ATGACCGTTAG", "ACGTN", "GATTACA", "A", "NNNNN", "TTTGGGCCCAAAC"]
     for n_case, seq in enumerate(cases):
         call = f"my_one_hot({seq!r})"
@@ -505,10 +512,8 @@ def check_pad_5prime(pad_5prime) -> bool:
     """Exercise 02.4: ``pad_5prime(seq, length)`` -> ``(4, length)``: zero columns *before* a short
     sequence, the *last* ``length`` bases of a long one (what LegNet does)."""
     fb = _Feedback("02.4 padding at the 5' end")
-    if pad_5prime is None:
-        return fb.unanswered("write pad_5prime(seq, length)")
-    if not callable(pad_5prime):
-        return _not_a_function(fb, pad_5prime, "pad_5prime")
+    if not _ready(fb, pad_5prime, "pad_5prime", "write pad_5prime(seq, length)"):
+        return False
     cases = [("ACG", 5), ("ACGTTGCA", 5), ("GATTACA", 7), ("TTGACN", 10), ("CCGTA", 1)]
     for n_case, (seq, length) in enumerate(cases):
         call = f"pad_5prime({seq!r}, {length})"
@@ -548,10 +553,8 @@ def check_pad_5prime(pad_5prime) -> bool:
 def check_delete(my_delete) -> bool:
     """Exercise 03.1: ``my_delete(x, i)`` (eq. 3) against ``dc.augment.delete`` at every valid position."""
     fb = _Feedback("03.1 implement eq. 3")
-    if my_delete is None:
-        return fb.unanswered("write my_delete(x, i)")
-    if not callable(my_delete):
-        return _not_a_function(fb, my_delete, "my_delete")
+    if not _ready(fb, my_delete, "my_delete", "write my_delete(x, i)"):
+        return False
     cases = [(seq, i) for seq in ("ATGGCTTACGAT", "A", "GANTC") for i in range(len(seq))]
     for n_case, (seq, i) in enumerate(cases):
         call = f"my_delete({seq!r}, {i})"
@@ -622,10 +625,8 @@ def check_reversed_rows(reversed_rows) -> bool:
     """Exercise 03.4: ``reversed_rows(before, after)`` -> ``(B,)`` bool, True where row b of ``after`` is
     the reverse complement of row b of ``before`` (index codes ``(B, L)``, 3' padding kept in place)."""
     fb = _Feedback("03.4 half the batch, reversed")
-    if reversed_rows is None:
-        return fb.unanswered("write reversed_rows(before, after)")
-    if not callable(reversed_rows):
-        return _not_a_function(fb, reversed_rows, "reversed_rows")
+    if not _ready(fb, reversed_rows, "reversed_rows", "write reversed_rows(before, after)"):
+        return False
     seqs = ["ATGGCTTACGAT", "ACCGTTAGGA", "TTGACNGTA", "GGGCCAAT", "ACGTTTGCAAAC", "CATTAG"]
     before = torch.from_numpy(encoding.encode_index(seqs, length=14))
     after = before.clone()
@@ -681,10 +682,8 @@ def check_count_kmers(count_kmers) -> bool:
     A dict or Counter of the counts is accepted too (then only the order is not checked).
     """
     fb = _Feedback("04.4 count k-mers yourself")
-    if count_kmers is None:
-        return fb.unanswered("write count_kmers(seq, k)")
-    if not callable(count_kmers):
-        return _not_a_function(fb, count_kmers, "count_kmers")
+    if not _ready(fb, count_kmers, "count_kmers", "write count_kmers(seq, k)"):
+        return False
     cases = [("ATGCATGCA", 3), ("ACGTACGT", 1), ("AANTTGCN", 2), ("GATTACAGATTACA", 4), ("ACG", 4)]
     vocabulary = {k: ["".join(w) for w in product("ACGT", repeat=k)] for _, k in cases}
     for n_case, (seq, k) in enumerate(cases):
@@ -741,10 +740,8 @@ def check_conv_one_filter(conv_one_filter) -> bool:
     ``F.relu(F.conv1d(x, w, b))`` (no padding) for several widths and biases, to 1e-5.
     """
     fb = _Feedback("05.3 eq. 5 in NumPy")
-    if conv_one_filter is None:
-        return fb.unanswered("write conv_one_filter(x, w, b)")
-    if not callable(conv_one_filter):
-        return _not_a_function(fb, conv_one_filter, "conv_one_filter")
+    if not _ready(fb, conv_one_filter, "conv_one_filter", "write conv_one_filter(x, w, b)"):
+        return False
     rng = np.random.default_rng(5)
     seq = "".join(rng.choice(list("ACGT"), 30))
     x = encoding.one_hot(seq)
@@ -838,10 +835,8 @@ def check_cell_update(cell_update) -> bool:
     Compared with the cell state of ``dc.models.LSTMCell`` on random inputs and weights.
     """
     fb = _Feedback("06.1 eq. 10 yourself")
-    if cell_update is None:
-        return fb.unanswered("write cell_update(f, i, g, c_prev)")
-    if not callable(cell_update):
-        return _not_a_function(fb, cell_update, "cell_update")
+    if not _ready(fb, cell_update, "cell_update", "write cell_update(f, i, g, c_prev)"):
+        return False
     gen = torch.Generator().manual_seed(6)
     cell = models.LSTMCell(4, 8)
     for n_case, batch in enumerate((3, 1)):
@@ -881,10 +876,8 @@ def check_cell_update(cell_update) -> bool:
 
 
 def _check_parameter_formula(fb: _Feedback, formula, name: str, layer, gates: int) -> bool:
-    if formula is None:
-        return fb.unanswered(f"write {name}(input_size, hidden_size)")
-    if not callable(formula):
-        return _not_a_function(fb, formula, name)
+    if not _ready(fb, formula, name, f"write {name}(input_size, hidden_size)"):
+        return False
     for n_case, (n_in, hidden) in enumerate([(4, 64), (4, 16), (1, 1), (128, 32), (10, 3)]):
         call = f"{name}({n_in}, {hidden})"
         ok, got = _call(formula, n_in, hidden)
@@ -954,10 +947,8 @@ def check_swapped_step(swapped_step) -> bool:
     Trusted reference: ``nn.GRU`` with the update gate negated (``1 - sigmoid(a) = sigmoid(-a)``).
     """
     fb = _Feedback("07.2 swap the update-gate convention")
-    if swapped_step is None:
-        return fb.unanswered("write swapped_step(cell, x_t, h)")
-    if not callable(swapped_step):
-        return _not_a_function(fb, swapped_step, "swapped_step")
+    if not _ready(fb, swapped_step, "swapped_step", "write swapped_step(cell, x_t, h)"):
+        return False
     torch.manual_seed(7)
     gru = nn.GRU(4, 6, batch_first=True)
     cell = models.GRUCell(4, 6).copy_weights_from(gru)
@@ -1003,10 +994,8 @@ def check_to_5prime(to_5prime) -> bool:
     """Exercise 08.2: ``to_5prime(x)`` moves the padding of a 3'-padded one-hot batch ``(B, 4, L)``
     to the front of each row (same shape; the bases keep their order)."""
     fb = _Feedback("08.2 padding on the 5' side")
-    if to_5prime is None:
-        return fb.unanswered("write to_5prime(x)")
-    if not callable(to_5prime):
-        return _not_a_function(fb, to_5prime, "to_5prime")
+    if not _ready(fb, to_5prime, "to_5prime", "write to_5prime(x)"):
+        return False
     seqs, length = ["ATGGCCTTAC", "GATTACA", "CCNGA", "ACGTACGTACGT", "T"], 12
     x = torch.from_numpy(encoding.one_hot(seqs, length=length))
     # trusted: eq. 1 on each reversed string puts the padding last; flipping the columns puts it first
@@ -1133,10 +1122,8 @@ def check_threshold_sweep(threshold_sweep) -> bool:
     """Exercise 10.3: ``threshold_sweep(y, prob, thresholds)`` -> DataFrame, one row per threshold (in
     order) with the columns of ``dc.metrics.thresholded_metrics`` (precision, recall, f1, coverage)."""
     fb = _Feedback("10.3 a threshold sweep")
-    if threshold_sweep is None:
-        return fb.unanswered("write threshold_sweep(y, prob, thresholds)")
-    if not callable(threshold_sweep):
-        return _not_a_function(fb, threshold_sweep, "threshold_sweep")
+    if not _ready(fb, threshold_sweep, "threshold_sweep", "write threshold_sweep(y, prob, thresholds)"):
+        return False
     rng = np.random.default_rng(10)
     logits = rng.normal(scale=2.0, size=(60, 4))
     prob = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
@@ -1274,10 +1261,8 @@ def check_linear_embedding(LinearEmbedding) -> bool:  # noqa: N803 - the answer 
     False
     """
     fb = _Feedback("15.2 a linear embedding")
-    if LinearEmbedding is None:
-        return fb.unanswered("write the class LinearEmbedding(nn.Module)")
-    if not callable(LinearEmbedding):
-        return _not_a_function(fb, LinearEmbedding, "LinearEmbedding")
+    if not _ready(fb, LinearEmbedding, "LinearEmbedding", "write the class LinearEmbedding(nn.Module)"):
+        return False
     gen = torch.Generator().manual_seed(0)
     for in_channels, dim in ((6, 70), (6, 8)):
         call = f"LinearEmbedding({in_channels}, {dim})"
@@ -1381,10 +1366,8 @@ def check_gradient_x_input(gradient_x_input) -> bool:
     from . import interpret
 
     fb = _Feedback("11.4 gradient x input")
-    if gradient_x_input is None:
-        return fb.unanswered("write gradient_x_input(model, x, target)")
-    if not callable(gradient_x_input):
-        return _not_a_function(fb, gradient_x_input, "gradient_x_input")
+    if not _ready(fb, gradient_x_input, "gradient_x_input", "write gradient_x_input(model, x, target)"):
+        return False
     torch.manual_seed(11)
     model = _TinyScorer().train()  # left in training mode on purpose, as after a training loop
     codes = encoding.encode_index(["ACGTTGCAAGTCCGATAGGC", "TTTACGGATCCAGTAACGTA", "GGGCCCATATGCGCAATTCG"])
@@ -1493,10 +1476,8 @@ def check_n_pad(n_pad) -> bool:
     (a longer read loses bases on its 5' side). Compared with ``dc.encoding.pad_or_truncate`` on the
     reversed read."""
     fb = _Feedback("12.2 padding with N")
-    if n_pad is None:
-        return fb.unanswered("write n_pad(read, length=150)")
-    if not callable(n_pad):
-        return _not_a_function(fb, n_pad, "n_pad")
+    if not _ready(fb, n_pad, "n_pad", "write n_pad(read, length=150)"):
+        return False
     rng = np.random.default_rng(12)
     cases = [("".join(rng.choice(list("ACGT"), n)), length)
              for n, length in [(110, 150), (104, 150), (150, 150), (7, 12), (15, 12)]]
@@ -1548,10 +1529,8 @@ def check_no_position_neck(NoPositionNeck, channels: int = 64, length: int = 30)
     False
     """
     fb = _Feedback("16.2 without position codes")
-    if NoPositionNeck is None:
-        return fb.unanswered("write the class NoPositionNeck(dc.models.TransformerNeck)")
-    if not callable(NoPositionNeck):
-        return _not_a_function(fb, NoPositionNeck, "NoPositionNeck")
+    if not _ready(fb, NoPositionNeck, "NoPositionNeck", "write the class NoPositionNeck(dc.models.TransformerNeck)"):
+        return False
     call = f"NoPositionNeck({channels})"
     torch.manual_seed(0)
     ok, neck = _call(NoPositionNeck, channels)
@@ -1620,10 +1599,8 @@ def check_reversed_neck(ReversedNeck) -> bool:  # noqa: N803 - the answer is a c
     False
     """
     fb = _Feedback("17.3 an LSTM in reverse")
-    if ReversedNeck is None:
-        return fb.unanswered("write the class ReversedNeck(nn.Module)")
-    if not callable(ReversedNeck):
-        return _not_a_function(fb, ReversedNeck, "ReversedNeck")
+    if not _ready(fb, ReversedNeck, "ReversedNeck", "write the class ReversedNeck(nn.Module)"):
+        return False
     torch.manual_seed(0)
     neck = models.LSTMNeck(8, hidden_size=6, bidirectional=False, dropout=0.0).eval()
     call = "ReversedNeck(dc.models.LSTMNeck(8, hidden_size=6, bidirectional=False))"
@@ -1695,10 +1672,8 @@ def check_seeds_needed(seeds_needed) -> bool:
     False
     """
     fb = _Feedback("18.2 how many seeds")
-    if seeds_needed is None:
-        return fb.unanswered("write seeds_needed(s, gain=0.01)")
-    if not callable(seeds_needed):
-        return _not_a_function(fb, seeds_needed, "seeds_needed")
+    if not _ready(fb, seeds_needed, "seeds_needed", "write seeds_needed(s, gain=0.01)"):
+        return False
     for s, gain in ((0.0073, 0.01), (0.012, 0.01), (0.004, 0.01), (0.011, 0.02), (0.027, 0.01)):
         call = f"seeds_needed({s}, gain={gain})"
         ok, got = _call(seeds_needed, s, gain)
