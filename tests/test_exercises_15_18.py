@@ -196,10 +196,11 @@ def test_unanswered_prints_a_friendly_message(name, capsys):
     assert "not answered yet" in out and "run this cell again" in out
 
 
-def test_a_module_stub_is_unanswered(capsys):
-    class Stub(nn.Module):
-        def __init__(self, in_channels=6, dim=70):
-            super().__init__()
+def _stubs(base):
+    """Two unfinished answers built on ``base``: forward returns None, or raises NotImplementedError."""
+    class Stub(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*(() if base is nn.Module else args), **({} if base is nn.Module else kwargs))
 
         def forward(self, x):
             return None
@@ -208,39 +209,15 @@ def test_a_module_stub_is_unanswered(capsys):
         def forward(self, x):
             raise NotImplementedError
 
-    for stub in (Stub, Raises, lambda *args: None):
-        assert EX.check_linear_embedding(stub) is False
-        assert "not answered yet" in capsys.readouterr().out
+    return Stub, Raises
 
 
-def test_a_neck_stub_is_unanswered(capsys):
-    class Stub(dc.models.TransformerNeck):
-        def forward(self, x):
-            return None
-
-    class Raises(dc.models.TransformerNeck):
-        def forward(self, x):
-            raise NotImplementedError
-
-    for stub in (Stub, Raises, lambda *args: None):
-        assert EX.check_no_position_neck(stub) is False
-        assert "not answered yet" in capsys.readouterr().out
-
-
-def test_a_reversed_neck_stub_is_unanswered(capsys):
-    class Stub(nn.Module):
-        def __init__(self, neck):
-            super().__init__()
-
-        def forward(self, x):
-            return None
-
-    class Raises(Stub):
-        def forward(self, x):
-            raise NotImplementedError
-
-    for stub in (Stub, Raises, lambda *args: None):
-        assert EX.check_reversed_neck(stub) is False
+@pytest.mark.parametrize("check, base", [("check_linear_embedding", nn.Module),
+                                         ("check_no_position_neck", dc.models.TransformerNeck),
+                                         ("check_reversed_neck", nn.Module)])
+def test_a_module_stub_is_unanswered(capsys, check, base):
+    for stub in (*_stubs(base), lambda *args: None):
+        assert getattr(EX, check)(stub) is False
         assert "not answered yet" in capsys.readouterr().out
 
 
