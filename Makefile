@@ -45,7 +45,7 @@ lab: install
 test: unit nbtest
 
 unit: install
-	DNACOURSE_QUICK=1 $(BIN)/pytest tests
+	DNACOURSE_QUICK=1 $(BIN)/pytest --doctest-modules dnacourse tests
 
 nbtest: install
 	DNACOURSE_QUICK=1 $(BIN)/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900 -p no:randomly notebooks
@@ -60,12 +60,12 @@ course: install
 notebooks: install
 	@for nb in $(NOTEBOOKS); do echo "== $$nb"; \
 	  DNACOURSE_QUICK=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; done
-	$(BIN)/python tests/nbtools.py clean $(NOTEBOOKS)
+	$(BIN)/python -m dnacourse.tools.notebooks clean $(NOTEBOOKS)
 
 # Student edition (build/ is git-ignored): outputs and execution counts cleared, cells tagged `solution`
 # or starting with `# SOLUTION` removed. Reference solutions live in tests/solutions/, never in notebooks.
 student: install
-	$(BIN)/python -c "import dnacourse as dc; dc.exercises.student_edition('build/student', 'notebooks')"
+	$(BIN)/python -c "from dnacourse.tools.student import student_edition; student_edition('build/student', 'notebooks')"
 
 lint: install
 	$(BIN)/ruff check dnacourse tests notebooks

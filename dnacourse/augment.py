@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._checks import check_codes, check_fraction
 from .encoding import N_CODE, PAD_CODE, reverse_complement, validate
 
 __all__ = [
@@ -184,12 +185,7 @@ def augment_sequence(seq: str, rng=None, n_edits: int = 1, kinds=KINDS) -> str:
 
 
 def _check_index_batch(idx, name: str = "idx") -> None:
-    if not isinstance(idx, torch.Tensor):
-        raise TypeError(
-            f"{name} must be a torch tensor of codes, got {type(idx).__name__} (try torch.from_numpy)"
-        )
-    if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
-        raise TypeError(f"{name} must be an integer tensor of codes 0..{PAD_CODE}, got {idx.dtype}")
+    check_codes(idx, name)
 
 
 def _real_lengths(idx: torch.Tensor) -> torch.Tensor:
@@ -243,14 +239,6 @@ def reverse_complement_one_hot(x: torch.Tensor) -> torch.Tensor:
     return x.flip(dims=(-2, -1))
 
 
-def _check_prob(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number in [0, 1], got {type(value).__name__}")
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
-    return float(value)
-
-
 def augment_batch(
     idx: torch.Tensor,
     substitution_rate: float = 0.0,
@@ -286,9 +274,9 @@ def augment_batch(
     _check_index_batch(idx)
     if idx.ndim != 2:
         raise ValueError(f"expected codes shaped (B, L), got {tuple(idx.shape)}")
-    substitution_rate = _check_prob(substitution_rate, "substitution_rate")
-    indel_prob = _check_prob(indel_prob, "indel_prob")
-    rc_prob = _check_prob(rc_prob, "rc_prob")
+    substitution_rate = check_fraction(substitution_rate, "substitution_rate")
+    indel_prob = check_fraction(indel_prob, "indel_prob")
+    rc_prob = check_fraction(rc_prob, "rc_prob")
     batch, length = idx.shape
     device, dtype = idx.device, idx.dtype
     kw = {"generator": generator, "device": device}

@@ -1,9 +1,8 @@
-"""Datasets of the course: a registry of files, verified downloads, loaders, leakage-free splits, toy data.
+"""Datasets of the course: a registry of files, verified downloads, loaders, ``SequenceData``, toy data.
 
     import dnacourse as dc
     df = dc.data.load_gene_families("chimp")         # sequence, label, family   (1,682 rows)
-    split = dc.data.grouped_split(df)                # no near-duplicate crosses train/val/test
-    train_df, val_df, test_df = split.frames(df)
+    data = dc.data.SequenceData.from_frame(df)       # uint8 codes + labels, what fit() reads
     dream = dc.data.load_dream("train")              # sequence, expression, singleton (7,369 rows)
     toy = dc.data.make_motif_dataset()               # planted motifs: ground truth for interpretation
 
@@ -34,17 +33,16 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
+import torch
 
-from . import runtime
+from . import encoding, runtime
+from ._checks import check_codes
 
 __all__ = [
     "GENE_FAMILIES", "REGISTRY", "DataFile", "DataUnavailableError", "ChecksumError", "ChecksumWarning",
     "fetch", "source_of", "registry_table", "file_checksum", "first_rows",
     "load_gene_families", "read_gene_family_file", "load_dream", "dream_plasmid", "dream_test_subsets",
-    "sample_promoters",
-    "related_pairs", "leaking_pairs", "Split", "random_split", "grouped_split", "make_motif_dataset",
+    "SequenceData", "as_data", "make_motif_dataset",
 ]
 
 GENE_FAMILIES = (
@@ -595,264 +593,134 @@ def dream_test_subsets() -> dict[str, np.ndarray]:
     return subsets
 
 
-def sample_promoters(df: pd.DataFrame, n_train: int, n_val: int = 2048, seed: int = 0
-                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Seeded random training and validation samples of promoter rows, disjoint: ``(train_df, val_df)``.
-
-    The rows are shuffled once with ``seed``; validation takes the first ``n_val`` of that order and
-    training the next ``n_train``. So for one seed the validation set does not depend on ``n_train``
-    and the training sets are nested (the 5,120 rows are part of the 10,240): a fair data-size study.
-    Both frames keep ``df``'s index and ``attrs``. Asking for more rows than ``df`` has raises; the
-    sample is never silently smaller.
-
-    >>> df = pd.DataFrame({"sequence": list("ACGTACGTAC"), "expression": range(10)})
-    >>> train, val = sample_promoters(df, n_train=6, n_val=3)
-    >>> len(train), len(val), len(set(train.index) & set(val.index))
-    (6, 3, 0)
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a DataFrame, got {type(df).__name__}")
-    for value, what, low in ((n_train, "n_train", 1), (n_val, "n_val", 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"{what} must be an int >= {low}, got {value!r}")
-    if n_train + n_val > len(df):
-        raise ValueError(
-            f"asked for n_train={n_train:,} + n_val={n_val:,} = {n_train + n_val:,} rows, but the frame "
-            f"({df.attrs.get('dataset', 'df')}) has only {len(df):,}. The 10,240 and 20,480-row studies need "
-            f'the full training file, load_dream("train_full") (downloaded from Zenodo); offline only the '
-            f'7,369 rows of load_dream("train") exist. Lower n_train or load more rows.')
-    order = np.random.default_rng(seed).permutation(len(df))
-    val_df = df.iloc[order[:n_val]].copy()
-    train_df = df.iloc[order[n_val:n_val + n_train]].copy()
-    for part in (train_df, val_df):
-        part.attrs = dict(df.attrs)
-    return train_df, val_df
-
-
 # --------------------------------------------------------------------------------------------------
-# Related sequences: identical, substrings, near-duplicates (shared k-mers)
+# The data set the training loop reads: codes + targets (+ per-row flags), on one device
 # --------------------------------------------------------------------------------------------------
 
-_BASE_CODE = np.full(256, 4, dtype=np.uint8)
-for _i, _b in enumerate(b"ACGT"):
-    _BASE_CODE[_b] = _BASE_CODE[_b + 32] = _i  # upper and lower case; anything else (N, ...) is 4
+@dataclass
+class SequenceData:
+    """Sequences as index codes plus their targets, kept together.
 
+    * ``idx``: ``uint8`` tensor ``(N, L)`` of ``dnacourse.encoding`` codes (A0 C1 G2 T3 N4 PAD5);
+    * ``y``: tensor whose first dimension is ``N``: ``int64`` class labels ``(N,)`` for
+      classification (float targets are kept as ``float32`` for regression or soft labels);
+    * ``flags`` (optional): ``float32`` tensor ``(N, F)`` of per-row values that ``to_input`` turns
+      into extra input planes, e.g. LegNet's ``[is_reverse, is_singleton]``. When present, ``fit``
+      and ``predict_proba`` call ``to_input(idx, flags)`` instead of ``to_input(idx)``.
 
-def _kmer_matrix(seqs: list[str], k: int) -> sparse.csr_matrix:
-    """Binary (n_seqs, n_distinct_kmers) matrix: which k-mers (ACGT only, 2 bits per base) each holds."""
-    if not 1 <= k <= 31:
-        raise ValueError(f"k must be between 1 and 31 (2 bits per base in an int64), got {k}")
-    joined = ("\0".join(seqs) + "\0").encode("ascii", errors="replace")   # \0 ends each sequence
-    base = _BASE_CODE[np.frombuffer(joined, dtype=np.uint8)]
-    n_windows = len(base) - k + 1
-    if n_windows <= 0:
-        return sparse.csr_matrix((len(seqs), 0), dtype=np.int32)
-    bad_before = np.concatenate([[0], np.cumsum(base == 4)])
-    valid = (bad_before[k:] - bad_before[:n_windows]) == 0               # no N and no sequence break
-    codes = np.zeros(n_windows, dtype=np.int64)
-    clean = np.where(base == 4, 0, base).astype(np.int64)
-    for j in range(k):                                                    # rolling 2-bit code
-        codes = (codes << 2) | clean[j: j + n_windows]
-    row = np.repeat(np.arange(len(seqs)), [len(s) + 1 for s in seqs])[:n_windows]
-    col, vocab = pd.factorize(codes[valid])                               # k-mer code -> column
-    ones = np.ones(len(col), dtype=np.int32)
-    matrix = sparse.csr_matrix((ones, (row[valid], col)), shape=(len(seqs), len(vocab)))
-    matrix.data[:] = 1  # duplicates were summed: make it binary
-    return matrix
+    NumPy arrays and lists are converted. ``len(data)`` is ``N``; ``data.to("cuda")`` moves all
+    tensors; ``data.subset(rows)`` picks rows (an index array such as ``split.train``, or a mask).
 
-
-def related_pairs(seqs, other=None, k: int = 15, threshold: float = 0.5) -> pd.DataFrame:
-    """Pairs of related sequences: identical, one a substring of the other, or near-duplicates.
-
-    The criterion: two sequences are related when they are identical (case-insensitive), or when the
-    one with fewer distinct k-mers has at least ``threshold`` of them in the other (containment =
-    shared distinct k-mers / min of the two counts; k-mers with N are skipped). A substring has
-    containment 1.0; one mismatch in a 1,000 bp copy removes at most k of ~985 k-mers (0.985).
-    Sequences without any clean k-mer (shorter than k) are related only to identical copies. With
-    k=15 two unrelated random sequences essentially never share a k-mer (4**15 ≈ 1e9).
-
-    With ``other=None``: pairs within ``seqs`` (i < j). Otherwise: pairs (i in seqs, j in other).
-    Returns a DataFrame with ``i``, ``j``, ``containment`` and ``identical``.
-
-    >>> related_pairs(["ACGTACGTTGCAAGCTTAGC", "CGTACGTTGCAAGCT", "TTTTTGGGGGCCCCCAAAAA"], k=8)
-       i  j  containment  identical
-    0  0  1          1.0      False
-    """
-    seqs = [str(s) for s in seqs]
-    cross = other is not None
-    both = seqs + ([str(s) for s in other] if cross else [])
-    n_a = len(seqs)
-    matrix = _kmer_matrix(both, k)
-    sizes = np.asarray(matrix.getnnz(axis=1))
-    if cross:
-        shared = (matrix[:n_a] @ matrix[n_a:].T).tocoo()
-        i, j, count = shared.row, shared.col + n_a, shared.data
-    else:
-        common = matrix[:, np.asarray(matrix.getnnz(axis=0)) > 1]   # k-mers in one sequence share nothing
-        shared = sparse.triu(common @ common.T, k=1).tocoo()
-        i, j, count = shared.row, shared.col, shared.data
-    containment = count / np.maximum(np.minimum(sizes[i], sizes[j]), 1)
-    keep = containment >= threshold
-    # identical sequences (also catches copies too short for any k-mer)
-    codes = pd.Series(both).str.upper().factorize()[0]
-    left = pd.DataFrame({"code": codes[:n_a], "i": np.arange(n_a)})
-    right = pd.DataFrame({"code": codes[n_a:], "j": np.arange(n_a, len(both))}) if cross else \
-        left.rename(columns={"i": "j"})
-    same = left.merge(right, on="code")
-    same = same[same["i"] < same["j"]] if not cross else same
-    pairs = pd.DataFrame({"i": np.concatenate([i[keep], same["i"]]).astype(np.int64),
-                          "j": np.concatenate([j[keep], same["j"]]).astype(np.int64),
-                          "containment": np.concatenate([containment[keep], np.ones(len(same))])})
-    pairs = pairs.drop_duplicates(["i", "j"]).sort_values(["i", "j"], ignore_index=True)
-    pairs["identical"] = codes[pairs["i"]] == codes[pairs["j"]]
-    if cross:
-        pairs["j"] -= n_a
-    return pairs
-
-
-def leaking_pairs(seqs_a, seqs_b, k: int = 15, threshold: float = 0.5) -> int:
-    """Number of related pairs (a in seqs_a, b in seqs_b): identical, substring or near-duplicate.
-
-    The criterion is that of ``related_pairs``. 0 means no sequence of ``seqs_b`` is a copy, a
-    fragment or a near-copy of one in ``seqs_a``.
-
-    >>> leaking_pairs(["ACGTACGTTGCAAGCTTAGC"], ["ACGTACGTTGCAAGCTTAGC", "TTTTTGGGGGCCCCCAAAAA"], k=8)
-    1
-    """
-    return len(related_pairs(seqs_a, seqs_b, k=k, threshold=threshold))
-
-
-# --------------------------------------------------------------------------------------------------
-# Splits
-# --------------------------------------------------------------------------------------------------
-
-@dataclass(repr=False)
-class Split:
-    """Positional row indices of a train / validation / test split, and how many related pairs leak.
-
-    ``leaks`` counts related pairs (see ``related_pairs``) across parts: keys "train-test",
-    "train-val", "val-test" (None when the sequences were not given).
+    >>> d = SequenceData(encoding.encode_index(["ACGT", "AC"], length=4), [0, 1])
+    >>> len(d), d.idx.dtype, d.y.dtype, len(d.subset([1]))
+    (2, torch.uint8, torch.int64, 1)
     """
 
-    train: np.ndarray
-    val: np.ndarray
-    test: np.ndarray
-    leaks: dict[str, int] | None = None
-    method: str = ""
-    groups: np.ndarray | None = None  # grouped_split: group (connected component) id of each row
+    idx: torch.Tensor
+    y: torch.Tensor
+    flags: torch.Tensor | None = None
 
-    def frames(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-        """(train_df, val_df, test_df) rows of ``df`` (original index kept)."""
-        return df.iloc[self.train], df.iloc[self.val], df.iloc[self.test]
+    def __post_init__(self):
+        idx = self.idx
+        if isinstance(idx, np.ndarray):
+            idx = torch.from_numpy(np.require(idx, requirements="W"))  # copies read-only arrays
+        if not isinstance(idx, torch.Tensor):
+            raise TypeError(f"idx must be a tensor or NumPy array of codes, got {type(idx).__name__}")
+        if idx.ndim != 2:
+            raise ValueError(f"idx must be shaped (N, L), got {tuple(idx.shape)}")
+        check_codes(idx, "idx")
+        if idx.device.type == "cpu" and idx.numel() and (idx.min() < 0 or idx.max() > encoding.PAD_CODE):
+            raise ValueError(
+                f"idx codes must be in 0..{encoding.PAD_CODE}, got {int(idx.min())}..{int(idx.max())}"
+            )
+        y = self.y if isinstance(self.y, torch.Tensor) else torch.as_tensor(np.array(self.y))
+        if y.ndim == 0:
+            raise ValueError("y must have one target per row, got a scalar")
+        if y.is_floating_point():
+            y = y.float()
+        elif y.dtype != torch.bool and not y.is_complex():
+            y = y.long()
+        else:
+            raise TypeError(f"y must hold integer class labels or float targets, got {y.dtype}")
+        if len(y) != len(idx):
+            raise ValueError(
+                f"idx has {len(idx)} rows (sequences) but y has {len(y)} labels: they must match"
+            )
+        flags = self.flags
+        if flags is not None:
+            if not isinstance(flags, torch.Tensor):
+                try:
+                    flags = torch.as_tensor(np.asarray(flags, dtype=np.float32))
+                except (TypeError, ValueError) as err:
+                    raise TypeError(f"flags must be a float tensor or array shaped (N, F), got "
+                                    f"{type(self.flags).__name__}") from err
+            if flags.ndim != 2:
+                raise ValueError(f"flags must be shaped (N, F) (one row of values per sequence), "
+                                 f"got {tuple(flags.shape)}")
+            if len(flags) != len(idx):
+                raise ValueError(f"idx has {len(idx)} rows (sequences) but flags has {len(flags)} "
+                                 "rows: they must match")
+            flags = flags.to(device=idx.device, dtype=torch.float32)
+        self.idx = idx.to(torch.uint8)
+        self.y = y.to(idx.device)
+        self.flags = flags
 
-    def summary(self) -> str:
-        n = len(self.train) + len(self.val) + len(self.test)
-        sizes = " | ".join(f"{part} {len(idx):,} ({len(idx) / max(n, 1):.0%})"
-                           for part, idx in (("train", self.train), ("val", self.val), ("test", self.test)))
-        text = f"Split({self.method}): {sizes}"
-        if self.leaks is not None:
-            leaks = ", ".join(f"{part} {count:,}" for part, count in self.leaks.items())
-            text += f"\n  leaking pairs: {leaks}"
-        return text
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, length: int = 1000, label: str = "label",
+                   sequence: str = "sequence") -> SequenceData:
+        """Encode ``df[sequence]`` with ``encode_index`` (eq. 1: pad or cut to ``length``), labels from ``df[label]``.
 
-    __repr__ = summary
+        >>> df = pd.DataFrame({"sequence": ["ACGT", "GGA"], "label": [1, 0]})
+        >>> SequenceData.from_frame(df, length=5).idx.tolist()
+        [[0, 1, 2, 3, 5], [2, 2, 0, 5, 5]]
+        """
+        for column in (sequence, label):
+            if column not in df.columns:
+                raise KeyError(f"column {column!r} not in the frame; it has {list(df.columns)}")
+        if len(df) == 0:
+            raise ValueError("the frame has no rows")
+        values = df[label].to_numpy()
+        if values.dtype.kind not in "iubf":
+            raise TypeError(
+                f"column {label!r} must be numeric (class numbers 0..C-1), got {values.dtype}; "
+                "map class names to integers first"
+            )
+        return cls(encoding.encode_index(df[sequence].tolist(), length), values)
 
+    def __len__(self) -> int:
+        return len(self.idx)
 
-def _count_leaks(pairs: pd.DataFrame, n: int, train, val, test) -> dict[str, int]:
-    part = np.full(n, -1)
-    part[train], part[val], part[test] = 0, 1, 2
-    a, b = part[pairs["i"].to_numpy()], part[pairs["j"].to_numpy()]
-    def count(x, y):
-        return int(np.sum(((a == x) & (b == y)) | ((a == y) & (b == x))))
-    return {"train-test": count(0, 2), "train-val": count(0, 1), "val-test": count(1, 2)}
+    def __repr__(self) -> str:
+        return (f"SequenceData(n={len(self)}, length={self.idx.shape[1]}, y={str(self.y.dtype)[6:]}"
+                f"{tuple(self.y.shape[1:]) or ''}"
+                + (f", flags={self.flags.shape[1]}" if self.flags is not None else "")
+                + f", device={self.idx.device})")
 
+    @property
+    def device(self) -> torch.device:
+        return self.idx.device
 
-def _labels_and_seqs(data, sequences=None):
-    if isinstance(data, pd.DataFrame):
-        labels = data["label"].to_numpy() if "label" in data else None
-        seqs = data["sequence"].tolist() if "sequence" in data else sequences
-        n = len(data)
-    else:
-        labels = np.asarray(data)
-        seqs, n = sequences, len(labels)
-    if seqs is not None and len(seqs) != n:
-        raise ValueError(f"{len(seqs)} sequences for {n} rows")
-    return n, labels, (list(seqs) if seqs is not None else None)
+    def to(self, device) -> SequenceData:
+        """The same data on ``device`` (a new object; this one is unchanged)."""
+        flags = self.flags.to(device) if self.flags is not None else None
+        return SequenceData(self.idx.to(device), self.y.to(device), flags)
 
-
-def random_split(df_or_labels, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0,
-                 sequences=None, k: int = 15, threshold: float = 0.5) -> Split:
-    """The paper's split: stratified 80/20 train/test, then 10 % of train for validation (72/8/20 %).
-
-    ``df_or_labels``: a DataFrame (``label`` for stratification, ``sequence`` for counting leaks) or
-    an array of labels (then pass ``sequences`` to count leaks). Leaks are counted honestly: on the
-    gene-family files a random split puts many copies and fragments of training genes into the test set.
-
-    >>> df = make_motif_dataset(n_per_class=50)
-    >>> s = random_split(df); len(s.train), len(s.val), len(s.test)
-    (108, 12, 30)
-    """
-    from sklearn.model_selection import train_test_split
-
-    n, labels, seqs = _labels_and_seqs(df_or_labels, sequences)
-    idx = np.arange(n)
-    trainval, test = train_test_split(idx, test_size=test_size, stratify=labels, random_state=seed)
-    if val_size > 0:
-        strat = labels[trainval] if labels is not None else None
-        train, val = train_test_split(trainval, test_size=val_size, stratify=strat, random_state=seed)
-    else:
-        train, val = trainval, idx[:0]
-    train, val, test = np.sort(train), np.sort(val), np.sort(test)
-    leaks = None
-    if seqs is not None:
-        leaks = _count_leaks(related_pairs(seqs, k=k, threshold=threshold), n, train, val, test)
-    return Split(train, val, test, leaks, method=f"random, seed={seed}")
+    def subset(self, indices) -> SequenceData:
+        """Rows ``indices`` (integer positions, e.g. ``split.train``, or a boolean mask)."""
+        rows = torch.as_tensor(np.asarray(indices) if not isinstance(indices, torch.Tensor) else indices)
+        if rows.dtype != torch.bool:
+            rows = rows.long()
+        rows = rows.to(self.idx.device)
+        flags = self.flags[rows] if self.flags is not None else None
+        return SequenceData(self.idx[rows], self.y[rows], flags)
 
 
-def _held_out_groups(idx, labels, groups, fraction, seed):
-    """Split ``idx`` into (rest, held) by whole groups, stratified by label, held ≈ fraction."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    n_splits = max(2, round(1 / fraction))
-    folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The least populated class")
-        options = list(folds.split(idx, labels[idx], groups[idx]))
-    rest, held = min(options, key=lambda fold: abs(len(fold[1]) - fraction * len(idx)))
-    return idx[rest], idx[held]
-
-
-def grouped_split(df: pd.DataFrame, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0,
-                  k: int = 15, threshold: float = 0.5) -> Split:
-    """A leakage-free split: related sequences never end up on different sides.
-
-    Related = identical, substring or near-duplicate (``related_pairs``: the shorter sequence's
-    distinct k-mers are at least ``threshold`` contained in the other). Related sequences are joined
-    into groups (connected components, so relatedness is chained), and whole groups are split,
-    stratified by ``label`` when ``df`` has one: first about ``test_size`` of the rows go to test, then
-    about ``val_size`` of the rest to validation (fractions are rounded to 1/n: 0.2 -> 1/5, 0.1 -> 1/10).
-    ``leaks`` is then 0 everywhere; ``groups`` holds each row's group id.
-
-    >>> s = grouped_split(make_motif_dataset(n_per_class=50))
-    >>> s.leaks
-    {'train-test': 0, 'train-val': 0, 'val-test': 0}
-    """
-    n, labels, seqs = _labels_and_seqs(df)
-    if seqs is None:
-        raise ValueError("grouped_split needs a DataFrame with a 'sequence' column")
-    labels = np.zeros(n, dtype=np.int64) if labels is None else labels
-    pairs = related_pairs(seqs, k=k, threshold=threshold)
-    graph = sparse.coo_matrix((np.ones(len(pairs)), (pairs["i"], pairs["j"])), shape=(n, n))
-    _, groups = connected_components(graph, directed=False)
-    trainval, test = _held_out_groups(np.arange(n), labels, groups, test_size, seed)
-    if val_size > 0:
-        train, val = _held_out_groups(trainval, labels, groups, val_size, seed)
-    else:
-        train, val = trainval, trainval[:0]
-    train, val, test = np.sort(train), np.sort(val), np.sort(test)
-    leaks = _count_leaks(pairs, n, train, val, test)
-    return Split(train, val, test, leaks, method=f"grouped, k={k}, threshold={threshold}, seed={seed}",
-                 groups=groups)
+def as_data(data, what: str) -> SequenceData:
+    """``data`` if it is a ``SequenceData``; else a ``TypeError`` naming ``what`` (and a hint for a frame)."""
+    if isinstance(data, SequenceData):
+        return data
+    hint = " (use SequenceData.from_frame(df))" if isinstance(data, pd.DataFrame) else ""
+    raise TypeError(f"{what} must be a SequenceData, got {type(data).__name__}{hint}")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from ._checks import check_codes
+
 ALPHABET = "ACGT"
 N_CODE = 4  # index code of an unknown base 'N'
 PAD_CODE = 5  # index code of a padding position (3' end)
@@ -276,12 +278,7 @@ def index_to_one_hot(
     alphabet = _check_alphabet(alphabet)
     if isinstance(idx, np.ndarray):
         idx = torch.from_numpy(idx)
-    if not isinstance(idx, torch.Tensor):
-        raise TypeError(
-            f"expected a torch tensor or NumPy array of codes, got {type(idx).__name__}"
-        )
-    if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
-        raise TypeError(f"codes must be an integer tensor, got {idx.dtype}")
+    check_codes(idx)
     if idx.ndim not in (1, 2):
         raise ValueError(f"expected codes shaped (L,) or (B, L), got {tuple(idx.shape)}")
     if idx.device.type == "cpu" and idx.numel() and (idx.min() < 0 or idx.max() > PAD_CODE):
@@ -362,123 +359,3 @@ def gc_content(seqs):
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = gc / known
     return float(frac[0]) if single else frac
-
-
-# ----------------------------------------------------------------------------------------------
-# LegNet input (DREAM yeast promoters): plasmid padding, 6-channel one-hot, soft labels
-
-LEGNET_ALPHABET = "AGCT"  # LegNet's channel order (the index codes stay A0 C1 G2 T3)
-DREAM_LEFT_ADAPTER = "TGCATTTTTTTCACATC"  # the 17 nt in front of every DREAM read's random region
-
-
-def plasmid_pad(seqs, plasmid: str, length: int = 150, adapter: str = DREAM_LEFT_ADAPTER) -> list[str]:
-    """LegNet's padding of DREAM reads with their real plasmid context, to exactly ``length`` nt.
-
-    For every read: drop its left ``adapter`` (17 nt), put the ``length`` plasmid bases just upstream
-    of the insert site in front, and keep the last ``length`` nt. The insert site is where the
-    plasmid's ``adapter`` is followed by the run of N that stands for the random region, so the
-    plasmid bases end with the adapter itself: a read of the standard 110 nt becomes 57 plasmid
-    bases + the read's other 93 nt. Short reads get more plasmid bases (padding on the 5' side);
-    reads longer than ``length + 17`` lose bases at their 5' end.
-
-    ``seqs``: a ``str`` or a list/array/Series of them (the reads' case is kept, the plasmid's bases
-    are upper-cased; the adapter check ignores case).
-    Returns a list of ``str`` (a list of one for one ``str``), each exactly ``length`` long.
-
-    >>> toy = "GGGGCCCCAAAA" + "TGCA" + "NNNN" + "TTT"   # upstream bases, adapter, insert, rest
-    >>> plasmid_pad(["TGCAACGT", "TGCAAAAAAAAAAAAA"], toy, length=10, adapter="TGCA")
-    ['AATGCAACGT', 'AAAAAAAAAA']
-    >>> plasmid_pad("TGCAAC", toy, length=10, adapter="TGCA")
-    ['AAAATGCAAC']
-    """
-    _check_length(length)
-    if not isinstance(plasmid, str):
-        raise TypeError(f"plasmid must be a str, got {type(plasmid).__name__}")
-    if not isinstance(adapter, str) or not adapter:
-        raise ValueError(f"adapter must be a non-empty str, got {adapter!r}")
-    adapter = adapter.upper()
-    upper_plasmid = plasmid.upper()
-    site = upper_plasmid.find(adapter + "N")
-    if site < 0:
-        where = ("the adapter occurs but never right before an N (the insert)"
-                 if adapter in upper_plasmid else "the adapter does not occur in it")
-        raise ValueError(f"the plasmid ({len(plasmid):,} bp) has no insert site: expected the left "
-                         f"adapter {adapter} followed by N (the random region), but {where}")
-    site += len(adapter)  # index of the first N = the insert site
-    if site < length:
-        raise ValueError(f"the plasmid has only {site} bases upstream of the insert site, "
-                         f"fewer than length={length}")
-    flank = upper_plasmid[site - length:site]
-    items, _ = _as_list(seqs)
-    k = len(adapter)
-    out = []
-    for i, read in enumerate(items):
-        if not isinstance(read, str):
-            raise TypeError(f"sequence {i} must be a str, got {type(read).__name__}: {read!r:.40}")
-        if read[:k].upper() != adapter:
-            raise ValueError(f"sequence {i} does not start with the left adapter {adapter}: it starts "
-                             f"with {read[:k + 3]!r} (length {len(read)})")
-        out.append((flank + read[k:])[-length:])
-    return out
-
-
-def legnet_one_hot(idx, flags=None) -> torch.Tensor:
-    """LegNet's 6-channel input from index codes, on the codes' own device.
-
-    ``idx``: integer tensor (or NumPy array) of codes ``(B, L)`` (A0 C1 G2 T3 N4 PAD5).
-    ``flags``: ``(B, 2)`` float tensor ``[is_reverse, is_singleton]`` per row, or None (zeros).
-    Returns float32 ``(B, 6, L)``: channels 0-3 one-hot in LegNet's order A, G, C, T (N -> 0.25 in
-    each, PAD -> 0), channel 4 = ``flags[:, 0]`` and channel 5 = ``flags[:, 1]`` along the whole length.
-
-    >>> x = legnet_one_hot(torch.tensor([[0, 2, 4]]), torch.tensor([[1.0, 0.0]]))
-    >>> x.shape, x[0, :, 1].tolist(), x[0, :4, 2].tolist(), x[0, 4].tolist()
-    (torch.Size([1, 6, 3]), [0.0, 1.0, 0.0, 0.0, 1.0, 0.0], [0.25, 0.25, 0.25, 0.25], [1.0, 1.0, 1.0])
-    """
-    if isinstance(idx, np.ndarray):
-        idx = torch.from_numpy(idx)
-    if not isinstance(idx, torch.Tensor) or idx.ndim != 2:
-        raise ValueError(f"expected codes shaped (B, L), got {tuple(getattr(idx, 'shape', ())) or idx!r}")
-    bases = index_to_one_hot(idx, alphabet=LEGNET_ALPHABET, unknown=0.25)  # (B, 4, L)
-    batch, length = idx.shape
-    if flags is None:
-        planes = torch.zeros(batch, 2, length, device=idx.device)
-    else:
-        if isinstance(flags, np.ndarray):
-            flags = torch.from_numpy(flags)
-        if not isinstance(flags, torch.Tensor) or tuple(flags.shape) != (batch, 2):
-            raise ValueError(f"flags must be shaped (B, 2) = ({batch}, 2) as [is_reverse, is_singleton], "
-                             f"got {tuple(getattr(flags, 'shape', ())) or flags!r}")
-        planes = flags.to(device=idx.device, dtype=torch.float32)[:, :, None].expand(batch, 2, length)
-    return torch.cat([bases, planes], dim=1)
-
-
-def soft_labels(y, n_bins: int = 18, sd: float = 0.5) -> torch.Tensor:
-    """LegNet's soft targets: each label as a Normal(y + 0.5, sd) spread over ``n_bins`` bins.
-
-    Bin 0 is (-inf, 1), bin i is [i, i + 1) and the last bin is [n_bins - 1, inf), so every row sums
-    to 1. A label of 11 (a read seen in bin 11 only) puts most weight on bin 11 and some on 10 and 12.
-
-    ``y``: ``(N,)`` labels on the 0..n_bins-1 scale, a tensor (the result is on its device), a NumPy
-    array or a list. Returns float32 ``(N, n_bins)``. NaN labels raise, naming the row (on the CPU;
-    on a GPU they are not checked, as that would force a sync every batch: they give NaN rows).
-
-    >>> p = soft_labels([0.0, 11.0])
-    >>> p.shape, p.sum(dim=1).tolist(), int(p[1].argmax()), round(float(p[0, 0]), 3)
-    (torch.Size([2, 18]), [1.0, 1.0], 11, 0.841)
-    """
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
-        raise ValueError(f"n_bins must be an int >= 2, got {n_bins!r}")
-    if not sd > 0:
-        raise ValueError(f"sd must be > 0, got {sd!r}")
-    if not isinstance(y, torch.Tensor):
-        y = torch.as_tensor(np.asarray(y, dtype=np.float32))
-    if y.ndim != 1:
-        raise ValueError(f"y must be shaped (N,), got {tuple(y.shape)}")
-    y = y.float()
-    nan = torch.isnan(y)
-    if y.device.type == "cpu" and bool(nan.any()):
-        raise ValueError(f"label {int(nan.nonzero()[0, 0])} is NaN ({int(nan.sum())} NaN label(s) in all)")
-    edges = torch.arange(1, n_bins, dtype=torch.float32, device=y.device)  # inner bin edges 1..n_bins-1
-    cdf = torch.special.ndtr((edges[None, :] - (y[:, None] + 0.5)) / sd)     # (N, n_bins - 1)
-    zeros, ones = torch.zeros_like(y[:, None]), torch.ones_like(y[:, None])
-    return torch.diff(torch.cat([zeros, cdf, ones], dim=1), dim=1)

@@ -30,7 +30,7 @@ Inputs: index codes or one-hot
 
 * **codes** -- an integer ``(N, L)`` tensor/array of ``dnacourse.encoding`` codes (what
   ``SequenceData.idx`` holds), turned into model input by ``to_input`` (default
-  ``dc.encoding.index_to_one_hot``; LegNet: ``dc.encoding.legnet_one_hot``). ISM mutates the *codes*
+  ``dc.encoding.index_to_one_hot``; LegNet: ``dc.promoters.legnet_one_hot``). ISM mutates the *codes*
   and calls ``to_input`` on the mutants, so it works for any input format (4 channels, LegNet's 6);
   its effects are always in ACGT row order. ``to_input`` must encode every row on its own (extra
   channels such as LegNet's flags must not depend on the row's position in the batch).
@@ -77,6 +77,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import encoding
+from ._checks import check_int
 
 __all__ = [
     "first_conv", "saliency", "mutagenesis", "filter_pwms", "position_scores", "top_positions",
@@ -106,12 +107,6 @@ def _as_tensor(x, what: str) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
         return x
     raise TypeError(f"{what} must be a torch tensor or a NumPy array, got {type(x).__name__}")
-
-
-def _check_int(value, what: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{what} must be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 def _inputs(inputs, n_bases: int) -> tuple[torch.Tensor, bool]:
@@ -231,7 +226,7 @@ def saliency(model: nn.Module, inputs, target=None, *, method: str = "gradient_x
     """
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    batch_size = _check_int(batch_size, "batch_size")
+    batch_size = check_int(batch_size, "batch_size")
     x_all, is_codes = _inputs(inputs, 0)
     mask = _real_mask(mask, x_all, is_codes)
     cols = _targets(target, len(x_all))
@@ -280,8 +275,8 @@ def mutagenesis(model: nn.Module, inputs, target=None, *, mask=None, n_bases: in
     >>> e.shape, bool(e[0, 0, 0] == 0)              # position 0 is an A: no change
     ((1, 4, 6), True)
     """
-    n_bases = _check_int(n_bases, "n_bases")
-    batch_size = _check_int(batch_size, "batch_size")
+    n_bases = check_int(n_bases, "n_bases")
+    batch_size = check_int(batch_size, "batch_size")
     x_all, is_codes = _inputs(inputs, n_bases)
     if is_codes and n_bases != 4:
         raise ValueError(f"codes have 4 bases (A, C, G, T); n_bases={n_bases} only applies to one-hot input")
@@ -381,7 +376,7 @@ def top_positions(scores, k: int, mask=None) -> np.ndarray:
     s = np.asarray(scores, dtype=np.float64)
     if s.ndim != 2:
         raise ValueError(f"scores must be shaped (N, L), got {s.shape}")
-    k = _check_int(k, "k")
+    k = check_int(k, "k")
     real = np.ones(s.shape, dtype=bool) if mask is None else _mask_from(mask, *s.shape).numpy()
     ranked = np.where(real, s, -np.inf)
     order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]
@@ -417,7 +412,7 @@ def motif_hit_rate(scores, starts, ends, k: int | None = None, mask=None) -> tup
         raise ValueError(f"row {i}: motif [{starts[i]}, {ends[i]}) is not a non-empty interval inside 0..{length}")
     real = np.ones(s.shape, dtype=bool) if mask is None else _mask_from(mask, n, length).numpy()
     widths = ends - starts
-    k_max = int(widths.max()) if k is None else _check_int(k, "k")
+    k_max = int(widths.max()) if k is None else check_int(k, "k")
     top = top_positions(s, k_max, mask=real)                                   # (N, k_max)
     ks = widths if k is None else np.full(n, k_max)
     taken = np.arange(k_max)[None, :] < ks[:, None]
@@ -471,8 +466,8 @@ def filter_pwms(model: nn.Module, inputs, threshold: float = 0.5, *, mask=None, 
     """
     if not isinstance(threshold, (int, float, np.floating)) or not 0 <= threshold < 1:
         raise ValueError(f"threshold must be a fraction in [0, 1), got {threshold!r}")
-    n_bases = _check_int(n_bases, "n_bases")
-    batch_size = _check_int(batch_size, "batch_size")
+    n_bases = check_int(n_bases, "n_bases")
+    batch_size = check_int(batch_size, "batch_size")
     conv = first_conv(model) if conv is None else conv
     if conv.groups != 1 or conv.dilation[0] != 1 or conv.stride[0] != 1:
         raise ValueError(f"filter_pwms expects a plain convolution (groups=1, dilation=1, stride=1), got {conv}")
@@ -607,7 +602,7 @@ def pwm_match(a, b, min_overlap: int = 1, both_strands: bool = True) -> Match:
     """
     a, b = _check_pwm(a, "a"), _check_pwm(b, "b")
     wa, wb = a.shape[1], b.shape[1]
-    min_overlap = _check_int(min_overlap, "min_overlap")
+    min_overlap = check_int(min_overlap, "min_overlap")
     if min_overlap > min(wa, wb):
         raise ValueError(f"min_overlap={min_overlap} exceeds the narrower PWM's width ({min(wa, wb)})")
     da = a - 0.25

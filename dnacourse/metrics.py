@@ -21,7 +21,6 @@ list to ``range(C)`` and handles classes missing from a small test set without c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -30,6 +29,7 @@ from scipy import stats
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
 from . import reference as _reference
+from .results import markdown_table
 
 __all__ = [
     "CLASSIFICATION_METRICS", "LABEL_COLUMNS", "classification_metrics", "per_class_report",
@@ -412,20 +412,6 @@ def comparison_table(ours, reference: pd.DataFrame | None = None,
     return out
 
 
-def _format_cell(value, column: str, floatfmt: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (float, np.floating)):
-        if str(column).endswith("diff"):
-            return format(float(value), "+" + floatfmt)
-        return format(float(value), floatfmt)
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
 def to_markdown(table: pd.DataFrame, columns: Sequence[str] | None = None, floatfmt: str = ".4f",
                 index: bool = False) -> str:
     """A GitHub-flavoured Markdown table of a DataFrame, without the ``tabulate`` package.
@@ -454,11 +440,8 @@ def to_markdown(table: pd.DataFrame, columns: Sequence[str] | None = None, float
     frame = table if columns is None else table.loc[:, list(columns)]
     if index:
         frame = frame.reset_index()
-    header = [str(c) for c in frame.columns]
-    align = ["---:" if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-             else "---" for c in frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
-    for row in frame.itertuples(index=False, name=None):
-        cells = [_format_cell(v, c, floatfmt) for v, c in zip(row, frame.columns, strict=True)]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    return markdown_table(frame.itertuples(index=False, name=None), [str(c) for c in frame.columns],
+                          floatfmt=[("+" if str(c).endswith("diff") else "") + floatfmt for c in frame.columns],
+                          align=["right" if n else "left" for n in numeric])

@@ -1,4 +1,4 @@
-"""Where the course runs: device, seeds, quick mode, Colab, data directory.
+"""Where the course runs: device, seeds, quick mode, Colab, data directory, the machine.
 
 Every notebook starts with::
 
@@ -9,7 +9,9 @@ Every notebook starts with::
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
+import platform
 import random
 import sys
 from pathlib import Path
@@ -29,7 +31,10 @@ def quick() -> bool:
 
     Quick mode is what CI and nbval use: small real subsets, one or two epochs.
 
-    >>> import os; os.environ["DNACOURSE_QUICK"] = "1"; quick()
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"DNACOURSE_QUICK": "1"}):
+    ...     quick()
     True
     """
     return os.environ.get(QUICK_ENV, "").strip().lower() in _TRUE
@@ -136,3 +141,48 @@ def report() -> str:
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def now() -> str:
+    """The current time in UTC to the second, ISO 8601: the date stamp of saved results.
+
+    >>> import datetime
+    >>> datetime.datetime.fromisoformat(now()).utcoffset()
+    datetime.timedelta(0)
+    """
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _cpu_model() -> str:
+    """The CPU's model name (Linux: from /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict:
+    """Where results are measured: device type and name, CPU, core count, versions, data source.
+
+    Nothing in it names a path or a host. ``device_name`` is the GPU's name on CUDA, else the CPU's.
+
+    >>> sorted(machine())
+    ['cpu', 'cpu_count', 'data', 'device', 'device_name', 'gpu', 'platform', 'python', 'torch']
+    """
+    dev = device()
+    gpu = torch.cuda.get_device_name(0) if dev.type == "cuda" else None
+    mirror = mirror_dir()
+    return {
+        "device": dev.type,
+        "device_name": gpu or ("Apple GPU (mps)" if dev.type == "mps" else _cpu_model()),
+        "gpu": gpu,
+        "cpu": _cpu_model(),
+        "cpu_count": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "data": "offline mirror" if mirror is not None and mirror.is_dir() else "downloads / cache",
+    }

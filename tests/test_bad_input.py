@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 import torch
 
-from dnacourse import augment, data, encoding, metrics, train
+from dnacourse import augment, data, encoding, metrics, promoters, train
 
 ROOT = Path(__file__).resolve().parents[1]
-ADAPTER = encoding.DREAM_LEFT_ADAPTER
+ADAPTER = promoters.DREAM_LEFT_ADAPTER
 TOY_PLASMID = "ACGT" * 40 + ADAPTER + "N" * 80 + "GGTTACGGCTGTT"
 
 
@@ -32,8 +32,8 @@ def _file(tmp_path, name, text):
 def _tiny_fit(labels):
     net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3))
     codes = torch.zeros(len(labels), 4, dtype=torch.uint8)
-    tr = train.SequenceData(codes, torch.tensor(labels))
-    va = train.SequenceData(codes[:2], torch.tensor([0, 1]))
+    tr = data.SequenceData(codes, torch.tensor(labels))
+    va = data.SequenceData(codes[:2], torch.tensor([0, 1]))
     return train.fit(net, tr, va, epochs=1, progress=False, device="cpu")
 
 
@@ -81,26 +81,26 @@ CASES = [
      IndexError, r"position -1"),
     ("substitution by a non-base (eq. 4)", lambda t: augment.substitute("ACGT", 1, "X"),
      ValueError, r"'X'"),
-    ("class names (text) as labels", lambda t: train.SequenceData.from_frame(
+    ("class names (text) as labels", lambda t: data.SequenceData.from_frame(
         pd.DataFrame({"sequence": ["ACGT", "ACGT"], "label": ["kinase", "synthase"]}), length=4),
      TypeError, r"'label' must be numeric"),
     ("label 5 for a 3-class model", lambda t: _tiny_fit([0, 1, 2, 5]),
      ValueError, r"label 5 is out of range .* n_classes=3"),
-    ("3 sequences, 2 labels", lambda t: train.SequenceData(torch.zeros(3, 4, dtype=torch.uint8),
+    ("3 sequences, 2 labels", lambda t: data.SequenceData(torch.zeros(3, 4, dtype=torch.uint8),
                                                          torch.tensor([0, 1])),
      ValueError, r"3 rows .* 2 labels"),
     ("label outside the probability columns (metrics)", lambda t: metrics.classification_metrics(
         [0, 1, 2], [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]),
      ValueError, r"y_true\[2\] = 2"),
-    ("NaN expression value (training rows)", lambda t: train.SequenceData.from_promoters(
+    ("NaN expression value (training rows)", lambda t: promoters.promoter_data(
         _expression_rows([1.0, float("nan")]), TOY_PLASMID, length=20),
      ValueError, r"NaN in row 1"),
-    ("NaN expression value (soft labels)", lambda t: encoding.soft_labels([1.0, float("nan")]),
+    ("NaN expression value (soft labels)", lambda t: promoters.soft_labels([1.0, float("nan")]),
      ValueError, r"label 1 is NaN"),
     ("NaN in measured values (correlation)", lambda t: metrics.regression_metrics([1.0, math.nan, 2.0],
                                                                                  [1.0, 2.0, 3.0]),
      ValueError, r"y_true\[1\] = nan"),
-    ("promoter read without the DREAM adapter", lambda t: encoding.plasmid_pad(["ACGT" * 20],
+    ("promoter read without the DREAM adapter", lambda t: promoters.plasmid_pad(["ACGT" * 20],
                                                                               TOY_PLASMID),
      ValueError, r"sequence 0 does not start with the left adapter"),
     ("gene-family file with commas instead of tabs", lambda t: data.read_gene_family_file(
@@ -124,7 +124,7 @@ CASES = [
     ("expression file with 3 columns", lambda t: data._read_expression_table(
         _file(t, "three.txt", "ACGT\t1.5\t3\n")),
      ValueError, r"three\.txt: expected 2 tab-separated columns, found 3"),
-    ("too many promoter rows asked (10,240 offline)", lambda t: data.sample_promoters(
+    ("too many promoter rows asked (10,240 offline)", lambda t: promoters.sample_promoters(
         _expression_rows([1.0] * 100), 10_240),
      ValueError, r"10,240"),
 ]

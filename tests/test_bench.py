@@ -1,4 +1,4 @@
-"""Tests for the benchmark command, dnacourse.bench (tiny sizes: seconds, CPU only)."""
+"""Tests for the benchmark command, dnacourse.tools.bench (tiny sizes: seconds, CPU only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from dnacourse import bench
+from dnacourse.tools import bench
 
 
 class TinyNet(torch.nn.Module):
@@ -88,67 +88,3 @@ def test_bench_help_documents_every_part(capsys):
     for words in ("--json", "--models", "--amp", "--parts", "AMP", "peak memory", "input", "ratio",
                   "(B, 6, 150)"):
         assert words in text, words
-
-
-class ConvThenLSTM(torch.nn.Module):
-    """A 1x1 conv (counted by PyTorch's FLOP counter) and an LSTM (added by formula)."""
-
-    def __init__(self, bidirectional: bool):
-        super().__init__()
-        self.in_channels = 6
-        self.conv = torch.nn.Conv1d(6, 8, 1, bias=False)
-        self.lstm = torch.nn.LSTM(8, 5, batch_first=True, bidirectional=bidirectional)
-
-    def forward(self, x):
-        out, _ = self.lstm(self.conv(x).transpose(1, 2))
-        return out.mean(dim=1)
-
-
-def test_forward_gflop_counts_convolutions_and_adds_lstms_by_formula():
-    length = 150
-    conv_flops = 2 * 6 * 8 * length                       # multiply + add per weight and position
-    per_direction = length * 2 * 4 * 5 * (8 + 5)           # four gates, input + recurrent products
-    one_way = bench.forward_gflop(ConvThenLSTM(bidirectional=False), length) * 1e9
-    both_ways = bench.forward_gflop(ConvThenLSTM(bidirectional=True), length) * 1e9
-    assert one_way == pytest.approx(conv_flops + per_direction)
-    assert both_ways == pytest.approx(conv_flops + 2 * per_direction)
-    assert bench.forward_gflop(TinyNet(6, 18), length) * 1e9 == pytest.approx(2 * 6 * 18 * length)
-
-
-def test_gpu_estimate_is_anchored_on_the_dream_run_and_scaled_by_bandwidth():
-    from dnacourse import models, reference
-
-    run = reference.LEGNET_PAPER
-    gflop = bench.forward_gflop(models.build("legnet"))
-    measured = run["training_steps"] * run["batch_size"] * 3 * gflop / (run["training_hours_approx"] * 3600)
-    assert bench.legnet_gpu_tflops("RTX A5000") == pytest.approx(measured / 1e3)
-    assert bench.legnet_gpu_tflops("T4") / bench.legnet_gpu_tflops("RTX A5000") == pytest.approx(320 / 768)
-    # the DREAM run itself, 80,000 steps of 1,024, comes back as its 8 hours
-    hours = bench.gpu_minutes(gflop, run["training_steps"] * run["batch_size"], gpu="RTX A5000") / 60
-    assert hours == pytest.approx(run["training_hours_approx"])
-    # training costs three forward passes; prediction one
-    assert bench.gpu_minutes(1.0, train_sequences=100, tflops=1.0) == pytest.approx(
-        bench.gpu_minutes(1.0, predict_sequences=300, tflops=1.0))
-    with pytest.raises(ValueError, match="unknown GPU 'V100'.*T4"):
-        bench.legnet_gpu_tflops("V100")
-
-
-def test_activation_sizes_lists_every_leaf_output_largest_first():
-    model = torch.nn.Sequential(torch.nn.Conv1d(4, 8, 3, padding=1), torch.nn.BatchNorm1d(8), torch.nn.ReLU(),
-                                torch.nn.Conv1d(8, 2, 1))
-    model.eval()
-    sizes = bench.activation_sizes(model, torch.zeros(5, 4, 100))
-    assert list(sizes["layer"]) == ["0", "1", "2", "3"]            # three of (5, 8, 100), then (5, 2, 100)
-    assert sizes.loc[0, "shape"] == (5, 8, 100) and sizes.loc[3, "shape"] == (5, 2, 100)
-    assert sizes.loc[0, "MiB"] == pytest.approx(5 * 8 * 100 * 4 / 2**20)
-    assert not model.training                                      # the mode is restored
-
-
-def test_peak_memory_names_what_it_measured():
-    import re
-
-    line = bench.peak_memory("cpu")
-    if bench.peak_rss_mib() is None:
-        assert line == "peak RAM: not reported on this OS"
-    else:
-        assert re.fullmatch(r"peak RAM of this process: [1-9][\d,]* MiB", line), line

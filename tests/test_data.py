@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dnacourse import data
+from dnacourse import data, splits
 
 # --------------------------------------------------------------------------------------------------
 # Fixtures: every test gets an empty temporary cache and no network.
@@ -358,19 +358,19 @@ def test_dream_test_subsets(mirror):
 def test_leaking_pairs_finds_copies_fragments_and_near_copies():
     base = _random_seqs(3, 300, seed=1)
     mutant = base[2][:150] + ("A" if base[2][150] != "A" else "C") + base[2][151:]
-    assert data.leaking_pairs([base[0]], [base[0]]) == 1                 # identical
-    assert data.leaking_pairs([base[1]], [base[1][40:200]]) == 1         # substring
-    assert data.leaking_pairs([base[2]], [mutant]) == 1                   # one mismatch
-    assert data.leaking_pairs(base, [base[0].lower(), base[1][10:100], mutant]) == 3
-    assert data.leaking_pairs(_random_seqs(200, 300, 2), _random_seqs(200, 300, 3)) == 0
-    assert data.leaking_pairs(["ACGT", "GGA"], ["ACGT", "GGC"]) == 1     # shorter than k: identical only
+    assert splits.leaking_pairs([base[0]], [base[0]]) == 1                 # identical
+    assert splits.leaking_pairs([base[1]], [base[1][40:200]]) == 1         # substring
+    assert splits.leaking_pairs([base[2]], [mutant]) == 1                   # one mismatch
+    assert splits.leaking_pairs(base, [base[0].lower(), base[1][10:100], mutant]) == 3
+    assert splits.leaking_pairs(_random_seqs(200, 300, 2), _random_seqs(200, 300, 3)) == 0
+    assert splits.leaking_pairs(["ACGT", "GGA"], ["ACGT", "GGC"]) == 1     # shorter than k: identical only
     with_n = base[0][:100] + "NNNN" + base[0][104:]
-    assert data.leaking_pairs([base[0]], [with_n]) == 1                  # k-mers with N are skipped
+    assert splits.leaking_pairs([base[0]], [with_n]) == 1                  # k-mers with N are skipped
 
 
 def test_related_pairs_table():
     seqs = _random_seqs(2, 100, seed=4)
-    pairs = data.related_pairs([seqs[0], seqs[1], seqs[0][20:80], seqs[0]])
+    pairs = splits.related_pairs([seqs[0], seqs[1], seqs[0][20:80], seqs[0]])
     assert list(pairs.columns) == ["i", "j", "containment", "identical"]
     assert pairs[["i", "j"]].values.tolist() == [[0, 2], [0, 3], [2, 3]]
     assert pairs["containment"].tolist() == [1.0, 1.0, 1.0]
@@ -384,7 +384,7 @@ def _check_partition(split, n):
 
 
 def test_random_split_protocol(chimp):
-    split = data.random_split(chimp)
+    split = splits.random_split(chimp)
     n = len(chimp)
     _check_partition(split, n)
     assert abs(len(split.test) / n - 0.20) < 0.01 and abs(len(split.val) / n - 0.08) < 0.01
@@ -400,7 +400,7 @@ def test_random_split_protocol(chimp):
 
 def test_random_split_is_seeded():
     labels = np.repeat(np.arange(4), 50)
-    a, b, c = (data.random_split(labels, seed=s) for s in (0, 0, 1))
+    a, b, c = (splits.random_split(labels, seed=s) for s in (0, 0, 1))
     for x, y in zip((a.train, a.val, a.test), (b.train, b.val, b.test), strict=True):
         assert np.array_equal(x, y)
     assert not np.array_equal(a.test, c.test)
@@ -409,7 +409,7 @@ def test_random_split_is_seeded():
 
 
 def test_grouped_split_on_chimp_has_no_leaks(chimp):
-    split = data.grouped_split(chimp)
+    split = splits.grouped_split(chimp)
     n = len(chimp)
     _check_partition(split, n)
     assert split.leaks == {"train-test": 0, "train-val": 0, "val-test": 0}
@@ -419,8 +419,8 @@ def test_grouped_split_on_chimp_has_no_leaks(chimp):
         share = np.bincount(chimp["label"].to_numpy()[idx], minlength=7) / len(idx)
         assert np.abs(share - overall).max() < 0.03
     seqs = chimp["sequence"].to_numpy()
-    assert data.leaking_pairs(seqs[split.train], seqs[split.test]) == 0   # checked independently
-    assert data.leaking_pairs(seqs[split.val], seqs[split.test]) == 0
+    assert splits.leaking_pairs(seqs[split.train], seqs[split.test]) == 0   # checked independently
+    assert splits.leaking_pairs(seqs[split.val], seqs[split.test]) == 0
 
 
 def test_grouped_split_keeps_families_together():
@@ -435,15 +435,15 @@ def test_grouped_split_keeps_families_together():
     for i, seq in enumerate(_random_seqs(60, 400, seed=6)):
         rows.append((seq, i % 4, 100 + i))
     df = pd.DataFrame(rows, columns=["sequence", "label", "family"])
-    split = data.grouped_split(df, seed=3)
+    split = splits.grouped_split(df, seed=3)
     _check_partition(split, len(df))
     part = np.empty(len(df), dtype=object)
     part[split.train], part[split.val], part[split.test] = "train", "val", "test"
     assert df.assign(part=part).groupby("family")["part"].nunique().max() == 1
     assert split.leaks == {"train-test": 0, "train-val": 0, "val-test": 0}
     assert len(split.test) > 0.1 * len(df) and len(split.val) > 0
-    assert data.random_split(df, seed=3).leaks["train-test"] > 0
-    unlabelled = data.grouped_split(df[["sequence"]], seed=3)             # e.g. regression data
+    assert splits.random_split(df, seed=3).leaks["train-test"] > 0
+    unlabelled = splits.grouped_split(df[["sequence"]], seed=3)             # e.g. regression data
     assert unlabelled.leaks == {"train-test": 0, "train-val": 0, "val-test": 0}
 
 

@@ -1,4 +1,4 @@
-"""Tests for dnacourse.encoding (and the encoding benchmark in dnacourse.bench)."""
+"""Tests for dnacourse.encoding (and the encoding benchmark in dnacourse.tools.bench)."""
 
 import re
 
@@ -9,7 +9,6 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dnacourse import bench
 from dnacourse.encoding import (
     ALPHABET,
     N_CODE,
@@ -24,6 +23,7 @@ from dnacourse.encoding import (
     reverse_complement,
     validate,
 )
+from dnacourse.tools import bench
 
 acgt = st.text(alphabet="ACGT", min_size=1, max_size=40)
 dna = st.text(alphabet="ACGTNacgtn", min_size=1, max_size=40)
@@ -365,4 +365,4 @@ def test_command_line_runs_the_benchmark_and_rejects_unknown_commands(capsys):
     out = capsys.readouterr().out
     assert "one_hot (NumPy)" in out and "arrays identical: True" in out
     assert main(["frobnicate"]) == 2
-    assert "usage: python -m dnacourse" in capsys.readouterr().out
+    assert "usage: python -m dnacourse" in capsys.readouterr().err

@@ -1,17 +1,20 @@
-"""The exercise checks (dnacourse.exercises) and the student edition.
+"""The exercises of notebooks 00-10 (dnacourse.exercises.sequences and .classifiers), and the
+student edition (dnacourse.tools.student).
 
-Every check must accept the reference solution in tests/solutions/, reject typical wrong answers with
-feedback that names the problem, print a friendly message for an unanswered exercise, and never raise.
+``WRONG_ANSWERS`` lists, for every check of these notebooks, typical wrong answers and a word the
+feedback must contain; tests/test_exercises_common.py runs them, with the reference solutions and the
+tests that every check must pass. Here: what is particular to one exercise, and the student edition.
 """
 
 from __future__ import annotations
 
 import ast
+import doctest
+import itertools
 import re
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -22,6 +25,8 @@ import torch
 from torch import nn
 
 import dnacourse as dc
+from dnacourse.tools import student as student_module
+from dnacourse.tools.student import is_solution_cell, student_edition, student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -29,44 +34,14 @@ from solutions import (  # noqa: E402
     s00_start_here,
     s01_dna_as_data,
     s02_encoding,
-    s03_augmentation,
     s04_kmer_baselines,
     s05_cnn,
-    s06_lstm,
-    s07_gru,
-    s08_bilstm,
     s09_hybrids,
     s10_model_comparison,
 )
 
 EX = dc.exercises
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-MUST_HAVE_CHECKS = {f"{n:02d}" for n in range(11)}  # notebooks 00-10; later ones gain checks over time
-
-
-# ----------------------------------------------------------------------------------------------
-# small hand-built data for the checks that read a table
-
-
-def _dog_like_table() -> pd.DataFrame:
-    families = ["Synthase"] * 3 + ["Ion channel"] * 5 + ["Tyrosine kinase"] * 2
-    labels = {"Synthase": 4, "Ion channel": 2, "Tyrosine kinase": 1}
-    return pd.DataFrame({"sequence": ["ACGT"] * len(families), "label": [labels[f] for f in families],
-                         "family": families})
-
-
-def _related_table() -> pd.DataFrame:
-    """Rows 0-1 related (a fragment), rows 3-4 related (a copy), row 2 alone; families X, Y, X, Y, Y."""
-    rng = np.random.default_rng(0)
-    a, b, c = ("".join(rng.choice(list("ACGT"), 200)) for _ in range(3))
-    seqs = [a, a[20:170], b, c, c]
-    return pd.DataFrame({"sequence": seqs, "label": [0, 1, 0, 1, 1], "family": ["X", "Y", "X", "Y", "Y"]})
-
-
-DOG = _dog_like_table()
-RELATED = _related_table()
-GROUPS = np.array([0, 1, 1, 2, 1, 3, 3])
-SEQ0 = "ATGCCCCAACTAAATACTACCGTATGGCCCACCATAATTACCCCCATACTCC" * 2 + "NACGT"
+SEQ0 = "ATGCCCCAACTAAATACTACCGTATGGCCCACCATAATTACCCCCATACTCC" * 2 + "NACGT"  # check_six_mers' sequence
 
 
 # ----------------------------------------------------------------------------------------------
@@ -123,7 +98,7 @@ def count_kmers_sorted(seq, k):
 def count_kmers_non_overlapping(seq, k):
     words = [seq[i:i + k] for i in range(0, len(seq) - k + 1, k)]
     counts = Counter(words)
-    return np.array([counts["".join(w)] for w in __import__("itertools").product("ACGT", repeat=k)])
+    return np.array([counts["".join(w)] for w in itertools.product("ACGT", repeat=k)])
 
 
 def conv_no_relu(x, w, b):
@@ -207,167 +182,115 @@ def sweep_without_coverage(y, prob, thresholds):
 
 
 # ----------------------------------------------------------------------------------------------
-# the table of checks
+# the typical wrong answers of every check, with a word its feedback must contain
 
-
-@dataclass
-class Case:
-    check: str  # name of the check in dc.exercises
-    answer: object  # the reference answer
-    wrong: list  # (typical wrong answer, a word the feedback must contain)
-    extra: dict = field(default_factory=dict)  # keyword arguments of the check
-    is_function: bool = True  # the answer is a function (a stub returning None is "not answered")
-
-    def run(self, answer):
-        return getattr(EX, self.check)(answer, **self.extra)
-
-
-CASES = [
-    Case("check_dog_table", s00_start_here.dog_table_answer(DOG), [
+WRONG_ANSWERS = {
+    "check_dog_table": [
         ((3, "Ion channel"), "number of families"),
         ((10, "Tyrosine kinase"), "smallest family"),
         ((10, 5), "how many rows"),
-    ], extra={"table": DOG}, is_function=False),
-    Case("check_largest_group", s01_dna_as_data.largest_group_rows(GROUPS), [
+    ],
+    "check_largest_group": [
         (1, "id of the largest group"),
         ([1, 2], "it has 3 rows"),
         (3, "how many rows"),
-    ], extra={"groups": GROUPS}, is_function=False),
-    Case("check_relative_share", s01_dna_as_data.relative_share(RELATED), [
+    ],
+    "check_relative_share": [
         (pd.Series({"X": 1, "Y": 3}), "numbers of rows"),
         (pd.Series({"X": 0.5, "Y": 1 / 3}), "column i"),
         (pd.Series({"X": 50.0, "Y": 100.0}), "percentages"),
         (pd.Series({"X": 0.5}), "missing"),
-    ], extra={"table": RELATED}, is_function=False),
-    Case("check_one_hot", s02_encoding.my_one_hot, [
+    ],
+    "check_one_hot": [
         (one_hot_atcg, "ATCG order"),
         (one_hot_rows_per_base, "swapped"),
         (one_hot_n_quarter, "0.25"),
-    ]),
-    Case("check_channel_permutation", s02_encoding.channel_permutation(), [
+    ],
+    "check_channel_permutation": [
         (np.array([0, 3, 1, 2]), "other way"),
         ([0, 1, 2, 3], "row 1"),
         ([0, 1, 2], "permutation"),
-    ], is_function=False),
-    Case("check_six_mers", s02_encoding.six_mers(SEQ0), [
+    ],
+    "check_six_mers": [
         ((6**4, s02_encoding.six_mers(SEQ0)[1]), "6^4"),
         ((4**6, len(SEQ0) - 5), "repeats"),
         ((4**6, 3.5), "whole numbers"),
-    ], extra={"sequence": SEQ0}, is_function=False),
-    Case("check_pad_5prime", s02_encoding.pad_5prime, [
+    ],
+    "check_pad_5prime": [
         (pad_3prime, "eq. 1 unchanged"),
         (pad_5prime_keep_first, "last"),
-    ]),
-    Case("check_delete", s03_augmentation.my_delete, [
+    ],
+    "check_delete": [
         (delete_nothing, "nothing was deleted"),
         (delete_one_based, "base before position i"),
         (lambda x, i: x[:i] + x[i + 2:], "has 10 bases"),
-    ]),
-    Case("check_substitution_rate", s03_augmentation.RATE, [
+    ],
+    "check_substitution_rate": [
         (10, "number of bases"),
         (0.1, "100 of 1,000"),
         (1.5, "between 0 and 1"),
-    ], is_function=False),
-    Case("check_reversed_rows", s03_augmentation.reversed_rows, [
+    ],
+    "check_reversed_rows": [
         (changed_rows, "changed"),
         (reversed_not_complemented, "complement"),
-    ]),
-    Case("check_count_kmers", s04_kmer_baselines.count_kmers, [
+    ],
+    "check_count_kmers": [
         (count_kmers_with_n, "N were counted"),
         (count_kmers_sorted, "wrong order"),
         (count_kmers_non_overlapping, "overlap"),
-    ]),
-    Case("check_conv_one_filter", s05_cnn.conv_one_filter, [
+    ],
+    "check_conv_one_filter": [
         (conv_no_relu, "ReLU"),
         (conv_flipped, "flipped"),
         (conv_same_padding, "same"),
-    ]),
-    Case("check_flatten_head", s05_cnn.flatten_head(), [
+    ],
+    "check_flatten_head": [
         ({pool: n - 128 for pool, n in s05_cnn.flatten_head().items()}, "bias"),
         ({pool: (n - 128) // 128 for pool, n in s05_cnn.flatten_head().items()}, "number of inputs"),
         ({4: 1000}, "keys 4 and 1"),
-    ], is_function=False),
-    Case("check_cell_update", s06_lstm.cell_update, [
+    ],
+    "check_cell_update": [
         (lambda f, i, g, c: f * c + g, "input gate"),
         (lambda f, i, g, c: torch.tanh(f * c + i * g), "tanh"),
         (lambda f, i, g, c: i * c + f * g, "swapped"),
         (lambda f, i, g, c: f @ c, "shape"),
-    ]),
-    Case("check_lstm_parameters", s06_lstm.lstm_parameters, [
+    ],
+    "check_lstm_parameters": [
         (lambda n_in, h: 4 * (h * n_in + h * h + h), "two"),
         (lambda n_in, h: 4 * h * (n_in + h), "biases are missing"),
         (lambda n_in, h: 3 * (h * n_in + h * h + 2 * h), "gate blocks"),
-    ]),
-    Case("check_gru_parameters", s07_gru.gru_parameters, [
+    ],
+    "check_gru_parameters": [
         (lambda n_in, h: 4 * (h * n_in + h * h + 2 * h), "gate blocks"),
         (lambda n_in, h: 3 * (h * n_in + h * h + h), "two"),
-    ]),
-    Case("check_swapped_step", s07_gru.swapped_step, [
+    ],
+    "check_swapped_step": [
         (swapped_pytorch_convention, "nothing was swapped"),
         (swapped_textbook_reset, "reset gate acts before"),
-    ]),
-    Case("check_to_5prime", s08_bilstm.to_5prime, [
+    ],
+    "check_to_5prime": [
         (to_5prime_flip, "reverses"),
         (to_5prime_counting_zero_columns, "N"),
-    ]),
-    Case("check_rnn_steps", s09_hybrids.rnn_steps(), [
+    ],
+    "check_rnn_steps": [
         ({2: 1000 / 4, 8: 1000 / 64}, "rounds *up*"),
         ({2: 500, 8: 125}, "one pooling"),
-    ], is_function=False),
-    Case("check_rnn_then_cnn", s09_hybrids.RNNThenCNN, [
+    ],
+    "check_rnn_then_cnn": [
         (RNNOnChannels, "(B, L, 4)"),
         (RNNWithoutHead, "(B, 7)"),
         (RNNUnused, "no recurrent layer ran"),
-    ]),
-    Case("check_threshold_sweep", s10_model_comparison.threshold_sweep, [
+    ],
+    "check_threshold_sweep": [
         (sweep_without_threshold, "not passed on"),
         (sweep_as_list, "DataFrame"),
         (sweep_without_coverage, "coverage"),
-    ]),
-]
-WRONG = [(case, wrong, word) for case in CASES for wrong, word in case.wrong]
+    ],
+}
 
 
-def test_every_check_has_a_case_with_at_least_two_wrong_answers():
-    checks = {name for name in EX.__all__ if name.startswith("check_")}
-    # later notebooks' checks are tested in their own files, tests/test_exercises_NN_MM.py
-    elsewhere = {name for path in (ROOT / "tests").glob("test_exercises_*.py")
-                 for name in re.findall(r"\bcheck_\w+", path.read_text(encoding="utf-8"))}
-    assert checks - elsewhere == {case.check for case in CASES}
-    assert all(len(case.wrong) >= 2 for case in CASES)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.check)
-def test_check_accepts_the_reference_solution(case, capsys):
-    assert case.run(case.answer) is True
-    out = capsys.readouterr().out
-    assert ": correct." in out and "not right" not in out
-
-
-@pytest.mark.parametrize("case, wrong, word", WRONG, ids=lambda v: v.check if isinstance(v, Case) else "")
-def test_check_rejects_a_typical_wrong_answer_and_says_why(case, wrong, word, capsys):
-    assert case.run(wrong) is False
-    out = capsys.readouterr().out
-    assert "not right yet" in out, out
-    assert word.lower() in out.lower(), f"feedback should mention {word!r}:\n{out}"
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.check)
-def test_unanswered_prints_a_friendly_message(case, capsys):
-    assert case.run(None) is False
-    out = capsys.readouterr().out
-    assert "not answered yet" in out and "run this cell again" in out
-
-
-@pytest.mark.parametrize("case", [c for c in CASES if c.is_function and c.check != "check_rnn_then_cnn"],
-                         ids=lambda c: c.check)
-def test_a_stub_that_returns_none_or_raises_not_implemented_is_unanswered(case, capsys):
-    def raises(*args):
-        raise NotImplementedError
-
-    for stub in (lambda *args: None, raises):
-        assert case.run(stub) is False
-        assert "not answered yet" in capsys.readouterr().out
+# ----------------------------------------------------------------------------------------------
+# particular exercises
 
 
 def test_the_notebook_skeleton_of_rnn_then_cnn_is_unanswered(capsys):
@@ -375,66 +298,21 @@ def test_the_notebook_skeleton_of_rnn_then_cnn_is_unanswered(capsys):
     assert "not answered yet" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.check)
-@pytest.mark.parametrize("garbage", ["hello", 42, [1, 2], {"a": 1}, np.zeros((2, 2))], ids=repr)
-def test_a_check_never_raises(case, garbage, capsys):
-    assert case.run(garbage) is False
-    assert capsys.readouterr().out.strip()
-
-
-def test_a_failing_student_function_becomes_feedback(capsys):
-    def broken(seq):
-        return 1 / 0
-
-    assert EX.check_one_hot(broken) is False
-    out = capsys.readouterr().out
-    assert "ZeroDivisionError" in out and "my_one_hot('ATGACCGTTAG')" in out
-
-
-def test_checks_leave_the_global_random_state_alone():
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    EX.check_swapped_step(s07_gru.swapped_step)
-    EX.check_rnn_then_cnn(s09_hybrids.RNNThenCNN)
-    assert torch.equal(torch.rand(3), expected)
-
-
-def test_the_docstring_examples_run():
-    import doctest
-
-    assert doctest.testmod(EX).failed == 0
-
-
 def test_the_trusted_kmer_counts_equal_the_notebook_vectorizer():
     from sklearn.feature_extraction.text import CountVectorizer
 
     seqs, k = ["AANTTGCNACGTTACG", "GATTACAGATTACA"], 3
-    vocabulary = ["".join(w) for w in __import__("itertools").product("ACGT", repeat=k)]
+    vocabulary = ["".join(w) for w in itertools.product("ACGT", repeat=k)]
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(k, k), lowercase=False, vocabulary=vocabulary)
     expected = vectorizer.transform(seqs).toarray()
     assert np.array_equal(np.stack([s04_kmer_baselines.count_kmers(s, k) for s in seqs]), expected)
 
 
-def test_check_dog_table_on_the_real_table(mirror, capsys):
+def test_the_dog_table_checks_on_the_real_table(mirror, capsys):
     dog = dc.data.load_gene_families("dog", verbose=False)
     assert EX.check_dog_table(s00_start_here.dog_table_answer(dog)) is True
     assert EX.check_relative_share(s01_dna_as_data.relative_share(dog)) is True
     assert "correct" in capsys.readouterr().out
-
-
-# ----------------------------------------------------------------------------------------------
-# the notebooks' exercise cells
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_exercises_call_existing_checks(path):
-    nb = nbformat.read(path, as_version=4)
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    called = set(re.findall(r"dc\.exercises\.(check_\w+)\(", code))
-    assert called <= set(EX.__all__), f"{path.name} calls checks that do not exist: {called - set(EX.__all__)}"
-    if path.name[:2] in MUST_HAVE_CHECKS:
-        assert called, f"{path.name}: no checked exercise"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -467,6 +345,11 @@ def _notebook(cells) -> dict:
     return nbformat.from_dict(nb)
 
 
+def test_the_student_module_docstring_examples_run():
+    result = doctest.testmod(student_module)
+    assert result.failed == 0 and result.attempted > 0
+
+
 def test_student_notebook_drops_solution_cells_and_outputs():
     answer = nbformat.v4.new_code_cell("answer = 42", metadata={"tags": ["solution"]})
     marked = nbformat.v4.new_code_cell("# SOLUTION\nanswer = 42")
@@ -475,7 +358,7 @@ def test_student_notebook_drops_solution_cells_and_outputs():
                                      outputs=[nbformat.v4.new_output("stream", text="1\n")])
     task = nbformat.v4.new_markdown_cell("Exercise: find the answer.")
     nb = _notebook([task, answer, marked, note, kept])
-    student, removed = EX.student_notebook(nb)
+    student, removed = student_notebook(nb)
     assert removed == 3
     assert [c["source"] for c in student["cells"]] == ["Exercise: find the answer.", "print(1)"]
     assert student["cells"][1]["outputs"] == [] and student["cells"][1]["execution_count"] is None
@@ -486,14 +369,14 @@ def test_student_notebook_drops_solution_cells_and_outputs():
 def test_student_edition_refuses_to_overwrite_the_notebooks(tmp_path):
     (tmp_path / "00_x.ipynb").write_text(nbformat.writes(_notebook([])))
     with pytest.raises(ValueError, match="must differ"):
-        EX.student_edition(tmp_path, notebooks=tmp_path, verbose=False)
+        student_edition(tmp_path, notebooks=tmp_path, verbose=False)
     with pytest.raises(ValueError, match="no notebooks"):
-        EX.student_edition(tmp_path / "out", notebooks=tmp_path / "empty", verbose=False)
+        student_edition(tmp_path / "out", notebooks=tmp_path / "empty", verbose=False)
 
 
 @pytest.fixture(scope="module")
 def student_copies(tmp_path_factory) -> list[Path]:
-    return EX.student_edition(tmp_path_factory.mktemp("student"), notebooks=ROOT / "notebooks", verbose=False)
+    return student_edition(tmp_path_factory.mktemp("student"), notebooks=ROOT / "notebooks", verbose=False)
 
 
 def test_student_edition_copies_every_notebook_clean(student_copies):
@@ -502,7 +385,7 @@ def test_student_edition_copies_every_notebook_clean(student_copies):
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
         for cell in nb.cells:
-            assert not EX.is_solution_cell(cell), f"{path.name}: a solution cell survived"
+            assert not is_solution_cell(cell), f"{path.name}: a solution cell survived"
             if cell.cell_type == "code":
                 assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: outputs left"
 

@@ -15,22 +15,20 @@ import torch
 from torch import nn
 
 from dnacourse import data as dcdata
-from dnacourse import encoding
+from dnacourse import encoding, promoters
 from dnacourse.augment import reverse_complement_index
-from dnacourse.train import (
-    HISTORY_COLUMNS,
-    SequenceData,
+from dnacourse.data import SequenceData
+from dnacourse.promoters import (
     evaluate_promoters,
     expression_mse,
-    fit,
     fit_promoters,
-    load_checkpoint,
-    lr_range_test,
     one_cycle,
     predict_expression,
+    promoter_data,
     soft_argmax,
     soft_label_kl,
 )
+from dnacourse.train import HISTORY_COLUMNS, fit, load_checkpoint, lr_range_test
 
 ADAPTER = "TGCATTTTTTTCACATC"  # DREAM left adapter (17 nt)
 RIGHT = "GGTTACGGCTGTT"        # DREAM right adapter (13 nt)
@@ -98,13 +96,13 @@ def normal_cdf(x):
 
 def test_plasmid_pad_on_a_toy_plasmid():
     plasmid = "GGGGCCCCAAAA" + "TGCA" + "NNNN" + "TTT"
-    assert encoding.plasmid_pad(["TGCAACGT", "TGCA" + "C" * 12], plasmid, length=10, adapter="TGCA") == [
+    assert promoters.plasmid_pad(["TGCAACGT", "TGCA" + "C" * 12], plasmid, length=10, adapter="TGCA") == [
         "AATGCA" + "ACGT",  # 6 plasmid bases ending with the adapter, then the read minus its adapter
         "C" * 10,           # a long read keeps its last 10 bases
     ]
-    assert encoding.plasmid_pad("TGCA", plasmid, length=6, adapter="TGCA") == ["AATGCA"]
+    assert promoters.plasmid_pad("TGCA", plasmid, length=6, adapter="TGCA") == ["AATGCA"]
     # the adapter check ignores case; the read keeps its case, the plasmid bases are upper-cased
-    assert encoding.plasmid_pad("tgcaAc", plasmid.lower(), length=5, adapter="tgca") == ["GCAAc"]
+    assert promoters.plasmid_pad("tgcaAc", plasmid.lower(), length=5, adapter="tgca") == ["GCAAc"]
 
 
 def test_plasmid_pad_on_the_real_plasmid(mirror):
@@ -114,7 +112,7 @@ def test_plasmid_pad_on_the_real_plasmid(mirror):
     read = ADAPTER + random_bases(rng, 80) + RIGHT                      # 110 nt, standard layout
     long_read = ADAPTER + random_bases(rng, 160)                         # 177 nt: too long
     short_read = ADAPTER + random_bases(rng, 70)                         # 87 nt
-    padded, long_padded, short_padded = encoding.plasmid_pad([read, long_read, short_read], plasmid)
+    padded, long_padded, short_padded = promoters.plasmid_pad([read, long_read, short_read], plasmid)
     assert len(padded) == len(long_padded) == len(short_padded) == 150
     assert padded == plasmid[site - 57:site] + read[17:]                # 57 plasmid bases + 93 of the read
     assert padded[:57].endswith(ADAPTER)
@@ -125,13 +123,13 @@ def test_plasmid_pad_on_the_real_plasmid(mirror):
 def test_plasmid_pad_errors_name_the_row_and_the_problem():
     plasmid = toy_plasmid()
     with pytest.raises(ValueError, match=r"sequence 1 does not start with the left adapter .*'ACGTACG"):
-        encoding.plasmid_pad([ADAPTER + "ACGT", "ACGTACGTACGTACGTACGTACGT"], plasmid)
+        promoters.plasmid_pad([ADAPTER + "ACGT", "ACGTACGTACGTACGTACGTACGT"], plasmid)
     with pytest.raises(ValueError, match="adapter does not occur"):
-        encoding.plasmid_pad([ADAPTER + "ACGT"], "ACGT" * 100)
+        promoters.plasmid_pad([ADAPTER + "ACGT"], "ACGT" * 100)
     with pytest.raises(ValueError, match="never right before an N"):
-        encoding.plasmid_pad([ADAPTER + "ACGT"], "ACGT" * 50 + ADAPTER + "ACGT")
+        promoters.plasmid_pad([ADAPTER + "ACGT"], "ACGT" * 50 + ADAPTER + "ACGT")
     with pytest.raises(ValueError, match="only 217 bases upstream"):
-        encoding.plasmid_pad([ADAPTER + "ACGT"], plasmid, length=300)
+        promoters.plasmid_pad([ADAPTER + "ACGT"], plasmid, length=300)
 
 
 # ---------------------------------------------------------------------------- legnet_one_hot
@@ -140,7 +138,7 @@ def test_plasmid_pad_errors_name_the_row_and_the_problem():
 def test_legnet_one_hot_channel_layout():
     idx = torch.tensor([[0, 1, 2, 3, 4], [3, 3, 4, 5, 5]], dtype=torch.uint8)  # ACGTN, TTN + 2 PAD
     flags = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
-    x = encoding.legnet_one_hot(idx, flags)
+    x = promoters.legnet_one_hot(idx, flags)
     q = 0.25
     expected = torch.tensor([
         [[1, 0, 0, 0, q],    # A
@@ -160,16 +158,16 @@ def test_legnet_one_hot_channel_layout():
     assert torch.equal(x, expected)
     # the base channels agree with the string one-hot in LegNet's order
     assert np.array_equal(x[:1, :4].numpy(), encoding.one_hot(["ACGTN"], alphabet="AGCT", unknown=0.25))
-    assert torch.equal(encoding.legnet_one_hot(idx.numpy())[:, 4:], torch.zeros(2, 2, 5))
-    assert encoding.LEGNET_ALPHABET == "AGCT"
+    assert torch.equal(promoters.legnet_one_hot(idx.numpy())[:, 4:], torch.zeros(2, 2, 5))
+    assert promoters.LEGNET_ALPHABET == "AGCT"
 
 
 def test_legnet_one_hot_rejects_bad_shapes():
     idx = torch.zeros(3, 4, dtype=torch.uint8)
     with pytest.raises(ValueError, match=r"flags must be shaped \(B, 2\) = \(3, 2\)"):
-        encoding.legnet_one_hot(idx, torch.zeros(3))
+        promoters.legnet_one_hot(idx, torch.zeros(3))
     with pytest.raises(ValueError, match=r"\(B, L\)"):
-        encoding.legnet_one_hot(torch.zeros(4, dtype=torch.uint8))
+        promoters.legnet_one_hot(torch.zeros(4, dtype=torch.uint8))
 
 
 # ---------------------------------------------------------------------------- soft labels
@@ -177,7 +175,7 @@ def test_legnet_one_hot_rejects_bad_shapes():
 
 def test_soft_labels_sum_to_one_and_peak_at_the_label_bin():
     y = np.array([0.0, 0.3, 4.0, 7.49, 7.51, 11.0, 16.2, 17.0])
-    p = encoding.soft_labels(y)
+    p = promoters.soft_labels(y)
     assert p.shape == (8, 18) and p.dtype == torch.float32
     assert torch.allclose(p.sum(dim=1), torch.ones(8), atol=1e-6)
     assert (p >= 0).all()
@@ -193,12 +191,12 @@ def test_soft_labels_sum_to_one_and_peak_at_the_label_bin():
 
 
 def test_soft_labels_inputs_and_errors():
-    assert torch.equal(encoding.soft_labels([2.0, 5.5]), encoding.soft_labels(torch.tensor([2.0, 5.5])))
-    assert encoding.soft_labels([1.0], n_bins=4, sd=0.1)[0].argmax() == 1
+    assert torch.equal(promoters.soft_labels([2.0, 5.5]), promoters.soft_labels(torch.tensor([2.0, 5.5])))
+    assert promoters.soft_labels([1.0], n_bins=4, sd=0.1)[0].argmax() == 1
     with pytest.raises(ValueError, match="label 2 is NaN"):
-        encoding.soft_labels([1.0, 2.0, float("nan")])
+        promoters.soft_labels([1.0, 2.0, float("nan")])
     with pytest.raises(ValueError, match=r"shaped \(N,\)"):
-        encoding.soft_labels(np.zeros((2, 2)))
+        promoters.soft_labels(np.zeros((2, 2)))
 
 
 # ---------------------------------------------------------------------------- loss and prediction
@@ -210,10 +208,10 @@ def test_soft_argmax_and_the_kl_loss():
     assert soft_argmax(logits).tolist() == pytest.approx([4.0, 0.0, 17.0], abs=1e-4)
 
     y = torch.tensor([3.0, 9.25, 16.0])
-    exact = encoding.soft_labels(y).clamp_min(1e-30).log()
+    exact = promoters.soft_labels(y).clamp_min(1e-30).log()
     assert float(soft_label_kl(exact, y)) == pytest.approx(0.0, abs=1e-5)
     other = torch.randn(3, 18, generator=torch.Generator().manual_seed(0))
-    p, log_q = encoding.soft_labels(y), other.log_softmax(dim=1)
+    p, log_q = promoters.soft_labels(y), other.log_softmax(dim=1)
     manual = float((p * (p.clamp_min(1e-30).log() - log_q)).sum() / 3)  # batch mean of KL(p || q)
     assert float(soft_label_kl(other, y)) == pytest.approx(manual, rel=1e-5)
     assert float(soft_label_kl(other, y)) > 0.1
@@ -245,10 +243,10 @@ def test_from_promoters_builds_padded_codes_flags_and_rc_rows():
     plasmid = toy_plasmid()
     df = toy_promoters(n=6)
     df.loc[3, "sequence"] = df.loc[3, "sequence"][:60]  # a short read gets more plasmid bases
-    data = SequenceData.from_promoters(df, plasmid, length=120)
+    data = promoter_data(df, plasmid, length=120)
     n = len(df)
     assert data.idx.shape == (2 * n, 120) and data.idx.dtype == torch.uint8
-    assert encoding.decode_index(data.idx[:n]) == encoding.plasmid_pad(df["sequence"], plasmid, length=120)
+    assert encoding.decode_index(data.idx[:n]) == promoters.plasmid_pad(df["sequence"], plasmid, length=120)
     assert torch.equal(data.idx[n:], reverse_complement_index(data.idx[:n]))
     assert encoding.decode_index(data.idx[n]) == encoding.reverse_complement(encoding.decode_index(data.idx[0]))
     singleton = df["singleton"].to_numpy().astype(np.float32)
@@ -257,17 +255,17 @@ def test_from_promoters_builds_padded_codes_flags_and_rc_rows():
     assert data.y.dtype == torch.float32
     assert data.y.tolist() == pytest.approx(list(df["expression"]) * 2)
 
-    forward = SequenceData.from_promoters(df.drop(columns="singleton"), plasmid, length=120,
+    forward = promoter_data(df.drop(columns="singleton"), plasmid, length=120,
                                           reverse_complement=False)
     assert len(forward) == n and forward.flags[:, 0].tolist() == [0.0] * n
     assert forward.flags[:, 1].tolist() == list(singleton)  # from "is a whole number"
     with pytest.raises(KeyError, match="'expression'"):
-        SequenceData.from_promoters(df.drop(columns="expression"), plasmid)
+        promoter_data(df.drop(columns="expression"), plasmid)
 
 
 def test_from_promoters_on_real_rows(mirror):
     df = dcdata.load_dream("train", verbose=False).iloc[:40]
-    data = SequenceData.from_promoters(df, dcdata.dream_plasmid())
+    data = promoter_data(df, dcdata.dream_plasmid())
     assert data.idx.shape == (80, 150) and data.flags.shape == (80, 2)
     assert data.flags[:40, 1].tolist() == df["singleton"].astype(float).tolist()
     padded = encoding.decode_index(data.idx[0])
@@ -276,15 +274,15 @@ def test_from_promoters_on_real_rows(mirror):
 
 def test_sample_promoters_is_disjoint_seeded_and_nested():
     df = toy_promoters(n=100)
-    train, val = dcdata.sample_promoters(df, n_train=50, n_val=20, seed=3)
+    train, val = promoters.sample_promoters(df, n_train=50, n_val=20, seed=3)
     assert len(train) == 50 and len(val) == 20
     assert not set(train.index) & set(val.index)
     assert train.attrs == val.attrs == {"dataset": "toy", "source": "test"}
-    again_train, again_val = dcdata.sample_promoters(df, n_train=50, n_val=20, seed=3)
+    again_train, again_val = promoters.sample_promoters(df, n_train=50, n_val=20, seed=3)
     assert again_train.index.tolist() == train.index.tolist() and again_val.index.equals(val.index)
-    other_train, _ = dcdata.sample_promoters(df, n_train=50, n_val=20, seed=4)
+    other_train, _ = promoters.sample_promoters(df, n_train=50, n_val=20, seed=4)
     assert other_train.index.tolist() != train.index.tolist()
-    bigger_train, same_val = dcdata.sample_promoters(df, n_train=80, n_val=20, seed=3)
+    bigger_train, same_val = promoters.sample_promoters(df, n_train=80, n_val=20, seed=3)
     assert same_val.index.equals(val.index) and set(train.index) <= set(bigger_train.index)
     assert train["sequence"].tolist() == df.loc[train.index, "sequence"].tolist()
 
@@ -293,9 +291,9 @@ def test_sample_promoters_never_shrinks_silently():
     df = toy_promoters(n=100)
     with pytest.raises(ValueError, match=r"(?s)10,240 \+ n_val=2,048 = 12,288 rows.*only 100.*"
                                          r"load_dream\(\"train_full\"\).*7,369"):
-        dcdata.sample_promoters(df, n_train=10_240)
+        promoters.sample_promoters(df, n_train=10_240)
     with pytest.raises(ValueError, match="n_train must be an int >= 1"):
-        dcdata.sample_promoters(df, n_train=0)
+        promoters.sample_promoters(df, n_train=0)
 
 
 # ---------------------------------------------------------------------------- predict_expression
@@ -303,7 +301,7 @@ def test_sample_promoters_never_shrinks_silently():
 
 def test_predict_expression_averages_both_strands_and_is_order_independent():
     df = toy_promoters(n=10)
-    data = SequenceData.from_promoters(df, toy_plasmid(), length=40, reverse_complement=False)
+    data = promoter_data(df, toy_plasmid(), length=40, reverse_complement=False)
     model = tiny_model()
     with torch.no_grad():  # make the is_reverse plane matter, so the two strands differ
         model.conv.weight[:, 4] += 1.0
@@ -314,8 +312,8 @@ def test_predict_expression_averages_both_strands_and_is_order_independent():
     with torch.no_grad():
         zeros = torch.zeros(len(codes), 2)
         ones = torch.tensor([[1.0, 0.0]]).repeat(len(codes), 1)
-        forward = soft_argmax(model(encoding.legnet_one_hot(codes, zeros)))
-        reverse = soft_argmax(model(encoding.legnet_one_hot(reverse_complement_index(codes), ones)))
+        forward = soft_argmax(model(promoters.legnet_one_hot(codes, zeros)))
+        reverse = soft_argmax(model(promoters.legnet_one_hot(reverse_complement_index(codes), ones)))
     model.train()
     assert not torch.allclose(forward, reverse, atol=1e-3)
 
@@ -332,7 +330,7 @@ def test_predict_expression_averages_both_strands_and_is_order_independent():
 
 
 def test_predict_expression_refuses_data_with_rc_copies():
-    data = SequenceData.from_promoters(toy_promoters(n=4), toy_plasmid(), length=40)
+    data = promoter_data(toy_promoters(n=4), toy_plasmid(), length=40)
     with pytest.raises(ValueError, match="reverse-complement copies .* first is row 4.*reverse_complement=False"):
         predict_expression(tiny_model(), data)
 
@@ -350,14 +348,14 @@ def _stop_after(epochs):
 def test_fit_with_flags_and_val_metrics_resumes(tmp_path):
     plasmid = toy_plasmid()
     df = toy_promoters(n=48, seed=1)
-    train = SequenceData.from_promoters(df.iloc[:36], plasmid, length=40)
-    val_forward = SequenceData.from_promoters(df.iloc[36:], plasmid, length=40, reverse_complement=False)
-    val = SequenceData.from_promoters(df.iloc[36:], plasmid, length=40)
+    train = promoter_data(df.iloc[:36], plasmid, length=40)
+    val_forward = promoter_data(df.iloc[36:], plasmid, length=40, reverse_complement=False)
+    val = promoter_data(df.iloc[36:], plasmid, length=40)
     seen_flags, modes = [], []
 
     def to_input(idx, flags):
         seen_flags.append(flags.clone())
-        return encoding.legnet_one_hot(idx, flags)
+        return promoters.legnet_one_hot(idx, flags)
 
     def val_metrics(model):
         modes.append(model.training)
@@ -390,9 +388,9 @@ def test_fit_with_flags_and_val_metrics_resumes(tmp_path):
 
 
 def test_fit_rejects_bad_val_metrics():
-    data = SequenceData.from_promoters(toy_promoters(n=8), toy_plasmid(), length=40)
+    data = promoter_data(toy_promoters(n=8), toy_plasmid(), length=40)
     kw = dict(epochs=1, batch_size=8, device="cpu", progress=False, loss_fn=soft_label_kl,
-              to_input=encoding.legnet_one_hot)
+              to_input=promoters.legnet_one_hot)
     with pytest.raises(TypeError, match="legnet_one_hot"):  # flags need a to_input that takes them
         fit(tiny_model(), data, data, **{**kw, "to_input": None})
     with pytest.raises(ValueError, match="'val_loss'"):
@@ -419,7 +417,7 @@ def test_one_cycle_warms_up_to_the_peak_then_anneals():
 
 
 def test_lr_range_test_restores_the_model_and_suggests_a_falling_point():
-    data = SequenceData.from_promoters(toy_promoters(n=32), toy_plasmid(), length=40)
+    data = promoter_data(toy_promoters(n=32), toy_plasmid(), length=40)
     model = tiny_model()
     model.eval()
     before = {k: v.clone() for k, v in model.state_dict().items()}
@@ -427,7 +425,7 @@ def test_lr_range_test_restores_the_model_and_suggests_a_falling_point():
 
     def to_input(idx, flags):
         seen.append(flags.shape)
-        return encoding.legnet_one_hot(idx, flags)
+        return promoters.legnet_one_hot(idx, flags)
 
     df = lr_range_test(model, data, start_lr=1e-5, end_lr=10.0, steps=60, batch_size=16,
                        loss_fn=soft_label_kl, to_input=to_input, optimizer=torch.optim.AdamW,
@@ -444,9 +442,9 @@ def test_lr_range_test_restores_the_model_and_suggests_a_falling_point():
 
 
 def test_lr_range_test_stops_when_the_loss_blows_up():
-    data = SequenceData.from_promoters(toy_promoters(n=32), toy_plasmid(), length=40)
+    data = promoter_data(toy_promoters(n=32), toy_plasmid(), length=40)
     df = lr_range_test(tiny_model(), data, start_lr=1e-4, end_lr=1e4, steps=80, batch_size=16,
-                       loss_fn=soft_label_kl, to_input=encoding.legnet_one_hot,
+                       loss_fn=soft_label_kl, to_input=promoters.legnet_one_hot,
                        optimizer=torch.optim.SGD, progress=False)
     assert df.attrs["stopped_early"] and len(df) < 80
     last, best_before = df["smooth_loss"].iloc[-1], df["smooth_loss"].iloc[:-1].min()
@@ -498,7 +496,7 @@ def test_evaluate_promoters_scores_subsets_by_test_index():
 
 def test_soft_label_expectation_recovers_y_plus_half_away_from_the_edges():
     y = torch.linspace(3.0, 13.0, 41)
-    p = encoding.soft_labels(y)
+    p = promoters.soft_labels(y)
     midpoints = torch.arange(18, dtype=torch.float32) + 0.5          # bin i = [i, i + 1)
     # binning a Normal(sd 0.5) into unit bins shifts the mean by at most ~0.0023 (periodic in y)
     assert torch.allclose((p * midpoints).sum(dim=1), y + 0.5, atol=5e-3)
@@ -507,7 +505,7 @@ def test_soft_label_expectation_recovers_y_plus_half_away_from_the_edges():
 
 
 def test_strand_averaging_is_symmetric_when_the_model_ignores_the_strand_flag():
-    codes = SequenceData.from_promoters(toy_promoters(n=12), toy_plasmid(), length=40,
+    codes = promoter_data(toy_promoters(n=12), toy_plasmid(), length=40,
                                         reverse_complement=False).idx
     model = tiny_model().eval()
     with torch.no_grad():
@@ -517,3 +515,18 @@ def test_strand_averaging_is_symmetric_when_the_model_ignores_the_strand_flag():
     np.testing.assert_allclose(both, both_rc, rtol=1e-5, atol=1e-5)  # a read and its RC: same answer
     one, one_rc = (predict_expression(model, c, average_rc=False) for c in (codes, rc))
     assert not np.allclose(one, one_rc, atol=1e-3)                    # one strand alone is not symmetric
+
+
+def test_dream_sample_labels_its_rows_and_samples_the_test_set(mirror):
+    sample = promoters.dream_sample(256, n_val=64, n_test=500, seed=2, verbose=False)
+    assert (len(sample.train), len(sample.val), len(sample.test)) == (256, 64, 500)
+    assert not set(sample.train.index) & set(sample.val.index)
+    assert sample.test.index.is_monotonic_increasing                    # kept in test order
+    assert sample.data == "dream_train 256 + 64 val"
+    assert sample.test_data == "dream_test 500 (seeded sample of 71,103)"
+    assert set(sample.subsets) == set(dcdata.dream_test_subsets())
+    again = promoters.dream_sample(256, n_val=64, n_test=500, seed=2, verbose=False)
+    assert again.train.index.equals(sample.train.index) and again.test.index.equals(sample.test.index)
+    whole = promoters.dream_sample(16, n_val=8, verbose=False)
+    assert len(whole.test) == 71_103 and whole.test_data == "dream_test 71,103"
+    assert "train 256 rows, val 64 rows, test 500 rows" in sample.describe()

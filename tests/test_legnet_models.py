@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from dnacourse import models
+from dnacourse import legnet, models
 
 NAMES = models.available("legnet")
 DREAM_SIZES = (256, 128, 128, 64, 64, 64, 64)  # stem, then the six stages' output widths
@@ -146,7 +146,7 @@ def test_eval_output_of_an_item_does_not_depend_on_the_batch(name):
     assert_items_independent(calibrated(models.build(name)), dream_batch(4, seed=1))
 
 
-class _LengthFirstTransformerNeck(models.TransformerNeck):
+class _LengthFirstTransformerNeck(legnet.TransformerNeck):
     """The student report's bug: a (length, batch, channels) tensor into a batch_first=True encoder."""
 
     def forward(self, x):
@@ -208,7 +208,7 @@ def test_dilated_with_alpha_0_is_the_baseline_when_the_plain_weights_are_shared(
 
 
 def test_dilated_branch_spreads_an_impulse_with_gaps_of_the_dilation_rate():
-    block = models.DilatedLocalBlock(1, 1, kernel_size=7, dilation=4, alpha=1.0).eval()
+    block = legnet.DilatedLocalBlock(1, 1, kernel_size=7, dilation=4, alpha=1.0).eval()
     with torch.no_grad():
         block.dilated.weight.fill_(1.0)
         x = torch.zeros(1, 1, 60)
@@ -228,13 +228,13 @@ def test_dilations_must_match_the_number_of_stages():
 def test_embedding_runs_in_front_of_the_stem():
     model = models.build("legnet_embedding", embedding_dim=70)
     embed, stem = model.stem
-    assert isinstance(embed, models.InputEmbedding) and embed.conv.kernel_size == (1,)
+    assert isinstance(embed, legnet.InputEmbedding) and embed.conv.kernel_size == (1,)
     assert (embed.conv.in_channels, embed.conv.out_channels) == (6, 70)
     assert (stem.conv.in_channels, stem.conv.out_channels) == (70, 256)
 
 
 def test_transformer_attends_across_positions_but_never_across_the_batch():
-    neck = models.TransformerNeck(64).eval()
+    neck = legnet.TransformerNeck(64).eval()
     h = torch.randn(3, 64, 150)
     changed = h.clone()
     changed[1, :, 140] += 3.0  # one position of item 1
@@ -254,20 +254,20 @@ def test_transformer_attends_across_positions_but_never_across_the_batch():
 
 
 def test_sinusoidal_positions_by_hand():
-    codes = models.sinusoidal_positions(5, 4)
+    codes = legnet.sinusoidal_positions(5, 4)
     assert codes.shape == (5, 4)
     torch.testing.assert_close(codes[0], torch.tensor([0.0, 1.0, 0.0, 1.0]))
     torch.testing.assert_close(codes[2, 0], torch.sin(torch.tensor(2.0)))
     torch.testing.assert_close(codes[2, 3], torch.cos(torch.tensor(2.0 / 100.0)))
-    assert models.sinusoidal_positions(3, 5).shape == (3, 5)  # odd widths work too
+    assert legnet.sinusoidal_positions(3, 5).shape == (3, 5)  # odd widths work too
 
 
 def test_lstm_neck_direction_decides_what_a_position_sees():
     h = torch.randn(2, 64, 150)
     changed = h.clone()
     changed[:, :, 140] += 3.0
-    forward_only = models.LSTMNeck(64, hidden_size=32, bidirectional=False).eval()
-    both = models.LSTMNeck(64, hidden_size=32, bidirectional=True).eval()
+    forward_only = legnet.LSTMNeck(64, hidden_size=32, bidirectional=False).eval()
+    both = legnet.LSTMNeck(64, hidden_size=32, bidirectional=True).eval()
     with torch.no_grad():
         a, b = forward_only(h), forward_only(changed)
         torch.testing.assert_close(a[:, :, :140], b[:, :, :140])  # positions before 140 cannot see it
@@ -280,7 +280,7 @@ def test_lstm_neck_direction_decides_what_a_position_sees():
 
 
 def test_low_rank_bilinear_is_a_bilinear_form():
-    layer = models.LowRankBilinear(5, 3, rank=4)
+    layer = legnet.LowRankBilinear(5, 3, rank=4)
     with torch.no_grad():
         for p in layer.parameters():
             p.normal_()
@@ -293,13 +293,13 @@ def test_low_rank_bilinear_is_a_bilinear_form():
 
 def test_squeeze_excite_gates_each_channel_between_0_and_1():
     for kind in ("legnet", "plain"):
-        se = models.SqueezeExcite(16, 4, kind)
+        se = legnet.SqueezeExcite(16, 4, kind)
         x = torch.rand(2, 16, 30) + 0.1
         ratio = se(x) / x  # one gate per (item, channel), the same at every position
         assert ((ratio > 0) & (ratio < 1)).all()
         torch.testing.assert_close(ratio, ratio[:, :, :1].expand_as(ratio))
     with pytest.raises(ValueError, match="'fancy'"):
-        models.SqueezeExcite(16, 4, "fancy")
+        legnet.SqueezeExcite(16, 4, "fancy")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_available_families_and_default_outputs():
     with pytest.raises(ValueError, match="'regressor'"):
         models.available("regressor")
     assert models.build("cnn")(torch.zeros(2, 4, 50)).shape == (2, 7)  # classifiers keep 7
-    assert isinstance(models.build("LegNet-LSTM"), models.LegNet)
+    assert isinstance(models.build("LegNet-LSTM"), legnet.LegNet)
     with pytest.raises(ValueError, match="se must be one of"):
         models.build("legnet", se="squeeze")
     with pytest.raises(ValueError, match="stage_channels"):

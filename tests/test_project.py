@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -11,6 +10,7 @@ import pytest
 import yaml
 
 import dnacourse as dc
+from dnacourse.tools import notebooks as nbtools
 
 try:
     import tomllib
@@ -20,9 +20,6 @@ except ImportError:  # Python 3.10: pip vendors the same parser
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CONDA_NAMES = {"pytorch": "torch"}  # conda-forge name -> PyPI name
-
-sys.path.insert(0, str(ROOT / "tests"))
-import nbtools  # noqa: E402
 
 
 def _split_requirement(req: str) -> tuple[str, str]:

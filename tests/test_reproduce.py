@@ -1,9 +1,11 @@
-"""Tests for dnacourse.reproduce: the results convention, running notebooks, merging, the README."""
+"""Tests for saving results (dnacourse.results), running notebooks and merging (dnacourse.tools.reproduce)
+and the README's results section (dnacourse.tools.readme)."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import nbformat
@@ -11,7 +13,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from dnacourse import reproduce
+from dnacourse import results
+from dnacourse.tools import readme as readme_tool
+from dnacourse.tools import reproduce
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,22 +26,22 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_save_results_fills_labels_and_keeps_quick_and_full_apart(tmp_path):
     rows = [{"result": "memorizer accuracy", "value": 0.5, "data": "dog", "split": "random", "k": 15},
             {"result": "pairs", "value": 3, "published": None, "device": "cpu"}]
-    quick = reproduce.save_results("01_demo", rows, mode="quick", device="cuda", folder=tmp_path)
-    full = reproduce.save_results("01_demo", rows[:1], mode="full", device="cuda", folder=tmp_path)
+    quick = results.save_results("01_demo", rows, mode="quick", device="cuda", folder=tmp_path)
+    full = results.save_results("01_demo", rows[:1], mode="full", device="cuda", folder=tmp_path)
     assert (quick.name, full.name) == ("01_demo.quick.json", "01_demo.full.json")
-    payload = reproduce.load_results("01_demo", "quick", folder=tmp_path)
+    payload = results.load_results("01_demo", "quick", folder=tmp_path)
     assert payload["notebook"] == "01_demo" and payload["mode"] == "quick"
     first, second = payload["rows"]
-    assert list(first)[: len(reproduce.FIELDS)] == list(reproduce.FIELDS)   # standard fields first
+    assert list(first)[: len(results.FIELDS)] == list(results.FIELDS)   # standard fields first
     assert first["mode"] == "quick" and first["device"] == "cuda" and first["k"] == 15
     assert first["published"] is None and first["note"] is None
     assert second["device"] == "cpu"                                         # a row keeps its own
-    assert len(reproduce.load_results("01_demo", "full", folder=tmp_path)["rows"]) == 1
+    assert len(results.load_results("01_demo", "full", folder=tmp_path)["rows"]) == 1
 
 
 def test_save_results_takes_a_dataframe_and_stores_nan_as_null(tmp_path):
     frame = pd.DataFrame({"result": ["a", "b"], "value": [float("nan"), 2.5], "split": ["x", "y"]})
-    path = reproduce.save_results("04_demo", frame, mode="full", device="cpu", folder=tmp_path,
+    path = results.save_results("04_demo", frame, mode="full", device="cpu", folder=tmp_path,
                                   details={"runs": [{"seconds": math.inf}]})
     payload = json.loads(path.read_text())          # strict JSON: no NaN tokens
     assert [r["value"] for r in payload["rows"]] == [None, 2.5]
@@ -46,10 +50,10 @@ def test_save_results_takes_a_dataframe_and_stores_nan_as_null(tmp_path):
 
 def test_save_results_mode_defaults_to_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DNACOURSE_QUICK", "1")
-    assert reproduce.save_results("x", [{"result": "r", "value": 1}], folder=tmp_path).name == "x.quick.json"
+    assert results.save_results("x", [{"result": "r", "value": 1}], folder=tmp_path).name == "x.quick.json"
     monkeypatch.setenv("DNACOURSE_QUICK", "0")
-    monkeypatch.setenv(reproduce.RESULTS_DIR_ENV, str(tmp_path / "env"))
-    assert reproduce.save_results("x", [{"result": "r", "value": 1}]) == tmp_path / "env" / "x.full.json"
+    monkeypatch.setenv(results.RESULTS_DIR_ENV, str(tmp_path / "env"))
+    assert results.save_results("x", [{"result": "r", "value": 1}]) == tmp_path / "env" / "x.full.json"
 
 
 @pytest.mark.parametrize("rows, error, words", [
@@ -63,23 +67,53 @@ def test_save_results_mode_defaults_to_the_environment(tmp_path, monkeypatch):
 ])
 def test_save_results_rejects_bad_rows_naming_the_row(tmp_path, rows, error, words):
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
-        reproduce.save_results("x", rows, mode="quick", device="cpu", folder=tmp_path)
+        results.save_results("x", rows, mode="quick", device="cpu", folder=tmp_path)
     assert not list(tmp_path.iterdir())                      # nothing half-written
 
 
 def test_bad_notebook_name_and_missing_file_are_clear(tmp_path):
     with pytest.raises(ValueError, match="notebook must be"):
-        reproduce.save_results("../evil", [], mode="quick", folder=tmp_path)
+        results.save_results("../evil", [], mode="quick", folder=tmp_path)
     with pytest.raises(FileNotFoundError, match="nothing.full.json"):
-        reproduce.load_results("nothing", "full", folder=tmp_path)
+        results.load_results("nothing", "full", folder=tmp_path)
 
 
 def test_results_table_flattens_payloads_and_combined_files():
     payload = {"notebook": "a", "rows": [{"result": "x", "value": 1, "extra": 5}]}
     course = {"notebooks": {"b": {"results": {"rows": [{"result": "y", "value": 2}]}}, "c": {"results": None}}}
-    table = reproduce.results_table(payload, course)
+    table = results.results_table(payload, course)
     assert table[["notebook", "result", "value"]].values.tolist() == [["a", "x", 1], ["b", "y", 2]]
-    assert list(table.columns[:10]) == ["notebook", *reproduce.FIELDS] and "extra" in table
+    assert list(table.columns[:10]) == ["notebook", *results.FIELDS] and "extra" in table
+
+
+def test_markdown_table_formats_cells_by_type_and_escapes_text():
+    rows = [{"model": "cnn|gru", "acc": 0.81234, "diff": -0.5, "n": 7, "ok": True},
+            {"model": "two\nlines", "acc": float("nan"), "diff": None, "n": 0, "ok": False}]
+    text = results.markdown_table(rows, floatfmt=[".4f", ".2f", "+.1f", ".4f", ".4f"],
+                                  align=["left", "right", "right", "right", "left"])
+    assert text.splitlines() == ["| model | acc | diff | n | ok |",
+                                 "| --- | ---: | ---: | ---: | --- |",
+                                 "| cnn\\|gru | 0.81 | -0.5 | 7 | True |",
+                                 "| two lines |  |  | 0 | False |"]
+
+
+def test_markdown_table_readme_style_and_sequences():
+    text = results.markdown_table([["a", 1.5, None], ["", 2.0, "x"]], ["k", "v", "note"], floatfmt="",
+                                  missing="-", compact=True)
+    assert text.splitlines() == ["| k | v | note |", "|---|---|---|", "| a | 1.5 | - |", "| - | 2.0 | x |"]
+    assert results.markdown_table([["a", None]], ["k", "v"], compact=True).splitlines()[2] == "| a | |"
+    assert results.markdown_table([], ["k"]) == "| k |\n| --- |"
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: results.markdown_table([["a", 1]]), "needs `columns`"),
+    (lambda: results.markdown_table([["a"]], ["k", "v"]), "row 0 has 1 cells for 2 columns"),
+    (lambda: results.markdown_table([["a"]], ["k"], align=["middle"]), "'left' or 'right'"),
+    (lambda: results.markdown_table([["a"]], ["k"], floatfmt=[".1f", ".2f"]), "one entry per column"),
+])
+def test_markdown_table_names_what_is_wrong(call, words):
+    with pytest.raises(ValueError, match=re.escape(words)):
+        call()
 
 
 # ---------------------------------------------------------------------------- running notebooks
@@ -97,9 +131,9 @@ def tiny_run(tmp_path_factory):
     notebooks = folder / "notebooks"
     notebooks.mkdir()
     _write(notebooks / "01_good.ipynb", new_markdown_cell("# good"),
-           new_code_cell("import os\nfrom dnacourse import reproduce\nanswer = 6 * 7\n"
+           new_code_cell("import os\nfrom dnacourse import results\nanswer = 6 * 7\n"
                          "quick = os.environ['DNACOURSE_QUICK']\nhere = os.path.basename(os.getcwd())"),
-           new_code_cell('reproduce.save_results("01_good", [{"result": "answer", "value": answer, '
+           new_code_cell('results.save_results("01_good", [{"result": "answer", "value": answer, '
                          '"published": 42, "source": "Adams (1979)", "data": "toy", "split": here, '
                          '"note": "quick=" + quick}])'))
     _write(notebooks / "02_bad.ipynb", new_code_cell("a = 1"),
@@ -210,37 +244,37 @@ def _course():
 
 
 def test_render_puts_ours_next_to_published_with_labels():
-    text = reproduce.render(_course())
+    text = readme_tool.render(_course())
     assert "| CNN accuracy | human_first781 | random | 0.790 | 0.7486 [1] | full | cpu | a\\|b |" in text
     assert "| leaking pairs | dog | grouped | 730 | - | full | cpu | - |" in text
     assert "[1] Airlangga (2024)" in text
     assert "| 10_x | ok | 10.0 min | full | cpu [m1] | 2025-01-02 |" in text
     assert "[m1] 2 CPU cores (Some CPU), no GPU" in text
-    assert reproduce.render(_course()) == text                  # deterministic
+    assert readme_tool.render(_course()) == text                  # deterministic
 
 
 def test_update_readme_round_trip(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"# title\n\nbefore\n\n{reproduce.README_BEGIN}\nhand-typed numbers\n"
-                      f"{reproduce.README_END}\n\nafter\n")
-    section = reproduce.readme_section(_course())
-    assert reproduce.update_readme(readme, section) is True
+    readme.write_text(f"# title\n\nbefore\n\n{readme_tool.README_BEGIN}\nhand-typed numbers\n"
+                      f"{readme_tool.README_END}\n\nafter\n")
+    section = readme_tool.readme_section(_course())
+    assert readme_tool.update_readme(readme, section) is True
     text = readme.read_text()
     assert text.startswith("# title\n\nbefore\n\n") and text.endswith("\n\nafter\n")
     assert "hand-typed" not in text and section in text
-    assert reproduce.update_readme(readme, section) is False     # idempotent
+    assert readme_tool.update_readme(readme, section) is False     # idempotent
     readme.write_text("no markers here")
     with pytest.raises(ValueError, match="results:begin"):
-        reproduce.update_readme(readme, section)
+        readme_tool.update_readme(readme, section)
 
 
 def test_readme_results_section_is_generated_from_the_committed_json():
     """Fails when someone edits the README's results by hand or the JSON without the README."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    begin, end = readme.find(reproduce.README_BEGIN), readme.find(reproduce.README_END)
+    begin, end = readme.find(readme_tool.README_BEGIN), readme.find(readme_tool.README_END)
     assert 0 <= begin < end, "README.md lacks the results markers"
-    current = readme[begin:end + len(reproduce.README_END)]
-    assert current == reproduce.readme_from_files(ROOT), (
+    current = readme[begin:end + len(readme_tool.README_END)]
+    assert current == readme_tool.readme_from_files(ROOT), (
         "README results section differs from results/course-full.json; regenerate it with "
         "`python -m dnacourse reproduce --readme-only`")
     course = json.loads((ROOT / "results" / "course-full.json").read_text(encoding="utf-8"))

@@ -1,6 +1,8 @@
-"""dnacourse.runtime: quick mode, seeds, device choice, folders."""
+"""dnacourse.runtime: quick mode, seeds, device choice, folders, the machine and the time."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,3 +94,21 @@ def test_colab_links_are_built_from_the_repo_url():
     assert dc.colab_url("02_encoding.ipynb").endswith("/blob/main/notebooks/02_encoding.ipynb")
     assert dc.REPO_URL.removeprefix("https://github.com/") in dc.colab_url("x.ipynb")
     assert dc.pip_spec() == f"dnacourse @ git+{dc.REPO_URL}@main"
+
+
+def test_machine_says_where_results_were_measured_without_paths(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    info = runtime.machine()
+    assert info["device"] == "cpu" and info["gpu"] is None and info["device_name"] == info["cpu"]
+    assert info["torch"] == torch.__version__ and info["cpu_count"] >= 1
+    places = (str(Path.home()), str(Path.cwd()), str(runtime._checkout_root()))
+    assert not any(place in str(value) for value in info.values() for place in places)   # no paths
+
+
+def test_now_is_utc_to_the_second():
+    import datetime
+
+    stamp = datetime.datetime.fromisoformat(runtime.now())
+    assert stamp.utcoffset() == datetime.timedelta(0) and stamp.microsecond == 0
+    assert abs(datetime.datetime.now(datetime.timezone.utc) - stamp) < datetime.timedelta(minutes=1)

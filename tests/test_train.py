@@ -1,9 +1,10 @@
-"""Tests for dnacourse.train (the one training loop) and the training benchmark in dnacourse.bench.
+"""Tests for dnacourse.train (the one training loop) and the training benchmark in dnacourse.tools.bench.
 
 Tiny models and data only (a planted-motif set, length 40), so the whole file runs in seconds on a CPU.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,9 +12,11 @@ import pytest
 import torch
 from torch import nn
 
-from dnacourse import bench, encoding
-from dnacourse.data import make_motif_dataset
-from dnacourse.train import SequenceData, evaluate, fit, load_checkpoint, predict_proba
+from dnacourse import encoding
+from dnacourse.classify import evaluate
+from dnacourse.data import SequenceData, make_motif_dataset
+from dnacourse.tools import bench
+from dnacourse.train import fit, load_checkpoint, predict_proba
 
 LENGTH = 40
 TIMING = ["seconds", "samples_per_s"]
@@ -282,6 +285,27 @@ def test_resume_after_an_interruption_matches_and_finished_runs_are_not_retraine
     assert "finished" in capsys.readouterr().out
     pd.testing.assert_frame_equal(history_b, history_c)
     assert same_weights(model_b, model_c)
+
+
+def test_checkpoint_dir_names_the_file_by_model_and_settings_and_reuses_a_finished_run(motif, tmp_path, capsys):
+    train, val = motif
+    first = quiet_fit(tiny_model(), train, val, epochs=2, checkpoint_dir=tmp_path)
+    path = Path(first.attrs["checkpoint"])
+    assert path.parent == tmp_path and path.name.startswith("tinycnn-") and path.exists()
+    model = tiny_model()
+    again = quiet_fit(model, train, val, epochs=2, checkpoint_dir=tmp_path)   # same run: nothing to train
+    assert again.attrs["checkpoint"] == str(path) and "returning the stored result" in capsys.readouterr().out
+    pd.testing.assert_frame_equal(again, first)
+    other = {"lr": 3e-3}, {"epochs": 3}, {"seed": 1}, {"batch_size": 8}
+    names = {Path(quiet_fit(tiny_model(), train, val, **{"epochs": 2, **kw}, checkpoint_dir=tmp_path)
+                  .attrs["checkpoint"]).name for kw in other}
+    names.add(Path(quiet_fit(tiny_model(), train.subset(np.arange(90)), val, epochs=2,
+                             checkpoint_dir=tmp_path).attrs["checkpoint"]).name)   # other rows
+    names.add(Path(quiet_fit(tiny_model(channels=8), train, val, epochs=2,
+                             checkpoint_dir=tmp_path).attrs["checkpoint"]).name)   # another model
+    assert len(names) == 6 and path.name not in names
+    with pytest.raises(ValueError, match="not both"):
+        quiet_fit(tiny_model(), train, val, checkpoint=tmp_path / "a.pt", checkpoint_dir=tmp_path)
 
 
 def test_resume_without_a_checkpoint_starts_fresh(motif, tmp_path, capsys):

@@ -15,7 +15,7 @@ def largest_group_rows(groups):
 
 def relative_share(dog):
     """Per family: the fraction of its rows that have at least one related row in the same table."""
-    pairs = dc.data.related_pairs(dog["sequence"])
+    pairs = dc.splits.related_pairs(dog["sequence"])
     has_relative = np.zeros(len(dog), dtype=bool)
     has_relative[np.union1d(pairs["i"], pairs["j"])] = True
     return pd.Series(has_relative).groupby(dog["family"].to_numpy()).mean()

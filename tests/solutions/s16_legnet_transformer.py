@@ -3,7 +3,7 @@
 import dnacourse as dc
 
 
-class NoPositionNeck(dc.models.TransformerNeck):
+class NoPositionNeck(dc.legnet.TransformerNeck):
     """TransformerNeck without the sinusoidal position codes: (B, C, L) -> (B, C, L)."""
 
     def forward(self, x):

@@ -18,16 +18,17 @@ default ``build/bench.json``):
 Each model family gets its own input, one line in ``FAMILIES``: the classifiers read one-hot
 ``(B, 4, 1000)`` and predict 7 classes; LegNet reads ``(B, 6, 150)`` and predicts 18 bins.
 
-    from dnacourse.bench import encoding_benchmark
+    from dnacourse.tools.bench import encoding_benchmark
     encoding_benchmark(n=50, length=100, repeats=1)["speedup"]
+
+FLOP counts, GPU-time estimates and memory helpers for notebooks are in ``dnacourse.cost``.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import importlib
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -35,7 +36,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import augment, encoding, runtime
+from .. import augment, encoding, runtime
+from ..cost import peak_rss_mib
+from ..data import SequenceData
+from ..results import markdown_table
 
 BENCH_FORMAT = "dnacourse.bench/1"
 PARTS = ("encoding", "augment", "models")
@@ -53,69 +57,6 @@ RESULT_KEYS = ("format", "date", "machine", "settings", "encoding", "augment", "
 TRAINING_KEYS = ("model", "family", "device", "amp", "params", "n", "channels", "length", "outputs",
                  "batch_size", "train_seq_s", "infer_seq_s", "train_epoch_s", "input_epoch_s",
                  "input_share", "model_share", "peak_mib", "peak_rss_mib")
-
-
-# ----------------------------------------------------------------------------------------------
-# estimated GPU time of a LegNet-sized run (for devices we could not measure on)
-
-# Memory bandwidth in GB/s from NVIDIA's data sheets. LegNet's grouped convolutions, BatchNorm and SiLU
-# do little arithmetic per byte moved, so its speed scales with bandwidth more than with peak FLOP/s.
-GPU_BANDWIDTH_GBS = {"T4": 320, "RTX A5000": 768}
-
-
-def forward_gflop(model: torch.nn.Module, length: int = 150) -> float:
-    """GFLOP of one forward pass of one sequence of ``length`` positions.
-
-    PyTorch's ``FlopCounterMode`` counts convolutions and matrix products (attention too: the model
-    runs in training mode, where no fused attention kernel hides them). It does not see inside
-    ``nn.LSTM``, so each LSTM adds ``2 * 4H(C + H)`` FLOPs per position and direction by formula.
-    The model is left in eval mode.
-    """
-    from torch.utils.flop_counter import FlopCounterMode
-
-    channels = getattr(model, "in_channels", None)
-    if channels is None:
-        first = next(m for m in model.modules() if isinstance(m, torch.nn.Conv1d))
-        channels = first.in_channels
-    model.train()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(torch.zeros(1, channels, length))
-    model.eval()
-    flops = counter.get_total_flops()
-    for lstm in (m for m in model.modules() if isinstance(m, torch.nn.LSTM)):
-        directions = 2 if lstm.bidirectional else 1
-        flops += directions * length * 2 * 4 * lstm.hidden_size * (lstm.input_size + lstm.hidden_size)
-    return flops / 1e9
-
-
-@functools.lru_cache(maxsize=None)
-def legnet_gpu_tflops(gpu: str = "T4") -> float:
-    """Effective training speed (TFLOP/s) of a LegNet-like network on ``gpu``: an extrapolation.
-
-    The anchor is a measurement: LegNet's DREAM run (``reference.LEGNET_PAPER``), 80,000 steps of
-    1,024 sequences in about 8 hours on one RTX A5000, at 3 forward passes per training sequence of
-    the full-width model. Another GPU is scaled by its memory bandwidth (``GPU_BANDWIDTH_GBS``).
-    Mixed precision could make a GPU faster than this; that is not measured here.
-    """
-    from . import models, reference
-
-    if gpu not in GPU_BANDWIDTH_GBS:
-        raise ValueError(f"unknown GPU {gpu!r}: known are {sorted(GPU_BANDWIDTH_GBS)}")
-    run = reference.LEGNET_PAPER
-    gflop = forward_gflop(models.build("legnet"))
-    a5000 = run["training_steps"] * run["batch_size"] * 3 * gflop / (run["training_hours_approx"] * 3600)
-    return a5000 / 1e3 * GPU_BANDWIDTH_GBS[gpu] / GPU_BANDWIDTH_GBS["RTX A5000"]
-
-
-def gpu_minutes(gflop: float, train_sequences: float = 0, predict_sequences: float = 0,
-                gpu: str = "T4", tflops: float | None = None) -> float:
-    """Estimated minutes of GPU work: ``train_sequences`` forward + backward passes (3 forward passes
-    each) and ``predict_sequences`` forward passes of a model of ``gflop`` GFLOP per sequence, at
-    ``tflops`` (default ``legnet_gpu_tflops(gpu)``). Count strands: a row read on both strands is two.
-    """
-    if tflops is None:
-        tflops = legnet_gpu_tflops(gpu)
-    return (3 * train_sequences + predict_sequences) * gflop / (tflops * 1e3) / 60
 
 
 # ----------------------------------------------------------------------------------------------
@@ -240,7 +181,7 @@ def augment_benchmark(
 
 def default_models() -> list[str]:
     """Every model name of every family in ``FAMILIES`` that ``dnacourse.models`` knows, in order."""
-    from . import models
+    from .. import models
 
     names = []
     for family in FAMILIES:
@@ -257,7 +198,7 @@ def model_family(name: str) -> str:
     >>> model_family("cnn_gru"), model_family("legnet_lstm")
     ('classifier', 'legnet')
     """
-    from . import models
+    from .. import models
 
     for family in FAMILIES:
         try:
@@ -268,6 +209,18 @@ def model_family(name: str) -> str:
     return "legnet" if str(name).lower().startswith("legnet") else "classifier"
 
 
+def _legnet_one_hot():
+    """LegNet's 6-channel input function, from the module that has it (promoters, else encoding)."""
+    for name in ("promoters", "encoding"):
+        try:
+            module = importlib.import_module(f"dnacourse.{name}")
+        except ImportError:
+            continue
+        if hasattr(module, "legnet_one_hot"):
+            return module.legnet_one_hot
+    return None
+
+
 def family_input(channels: int):
     """``to_input(idx) -> (B, channels, L)`` float: one-hot for 4 channels, LegNet's 6 for 6.
 
@@ -276,8 +229,8 @@ def family_input(channels: int):
     """
     if channels == 4:
         return encoding.index_to_one_hot
-    if channels == 6 and hasattr(encoding, "legnet_one_hot"):
-        return encoding.legnet_one_hot
+    if channels == 6 and (legnet_one_hot := _legnet_one_hot()) is not None:
+        return legnet_one_hot
 
     def to_input(idx):  # one-hot plus zero planes (flags) up to the family's channel count
         x = encoding.index_to_one_hot(idx)
@@ -286,54 +239,6 @@ def family_input(channels: int):
     if channels < 4:
         raise ValueError(f"a family needs at least the 4 one-hot channels, got channels={channels}")
     return to_input
-
-
-def peak_rss_mib() -> float | None:
-    """The process's peak resident memory in MiB so far (None where the OS does not say)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
-
-
-def peak_memory(device="cpu") -> str:
-    """One line for a notebook's end: the peak GPU memory PyTorch allocated on a CUDA ``device``, else
-    the process's peak resident memory (RAM), both since the start (of the process, or of the last
-    ``torch.cuda.reset_peak_memory_stats``)."""
-    device = torch.device(device)
-    if device.type == "cuda":
-        return f"peak GPU memory allocated: {torch.cuda.max_memory_allocated(device) / 2**20:,.0f} MiB"
-    rss = peak_rss_mib()
-    return "peak RAM: not reported on this OS" if rss is None else f"peak RAM of this process: {rss:,.0f} MiB"
-
-
-def activation_sizes(model: torch.nn.Module, x: torch.Tensor):
-    """What one batch ``x`` makes every leaf layer output, largest first (a DataFrame: ``layer``,
-    ``shape``, ``MiB``). Run in training mode without gradients; the model's mode is restored. The sum
-    of the column is roughly what autograd keeps for the backward pass of a training step."""
-    import pandas as pd
-
-    rows, hooks = [], []
-    for name, module in model.named_modules():
-        if next(module.children(), None) is None:           # a leaf: conv, norm, activation, ...
-            def hook(_module, _inputs, out, name=name):
-                if isinstance(out, torch.Tensor):
-                    rows.append({"layer": name, "shape": tuple(out.shape),
-                                 "MiB": out.numel() * out.element_size() / 2**20})
-            hooks.append(module.register_forward_hook(hook))
-    was_training = model.training
-    try:
-        model.train()
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in hooks:
-            h.remove()
-        model.train(was_training)
-    return pd.DataFrame(rows, columns=["layer", "shape", "MiB"]).sort_values(
-        "MiB", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def _input_seconds(idx, batch_size, to_input, augment_args, repeats, device, seed) -> float:
@@ -394,7 +299,7 @@ def training_benchmark(
     >>> rows[0]["model"], rows[0]["channels"], rows[0]["amp"]
     ('toy', 4, False)
     """
-    from . import models, train
+    from .. import models, train
 
     device = torch.device(device) if device is not None else runtime.device()
     names = default_models() if names is None else [names] if isinstance(names, str) else list(names)
@@ -416,7 +321,7 @@ def training_benchmark(
             to_input = family_input(spec["channels"])
             idx = encoding.encode_index(random_sequences(n, size, seed))
             labels = np.random.default_rng(seed).integers(0, outputs, size=n)
-            data = train.SequenceData(idx, labels).to(device)
+            data = SequenceData(idx, labels).to(device)
             val = data.subset(np.arange(min(n, batch_size)))
             input_s = _input_seconds(data.idx, batch_size, to_input, aug, repeats, device, seed)
             inputs[family, size] = (data, val, to_input, aug, input_s, outputs)
@@ -533,25 +438,25 @@ def markdown(result: dict) -> str:
              f"{(result.get('settings') or {}).get('threads')} PyTorch thread(s)."]
     enc, aug = result.get("encoding"), result.get("augment")
     if enc:
-        lines += ["", f"Encoding {enc['n']:,} random sequences x {enc['length']:,} bp:", "",
-                  "| method | M bases/s | speed-up |", "|---|---|---|",
-                  f"| per-base Python loop | {enc['naive_mbases_s']:,.1f} | 1x |",
-                  f"| `dc.encoding.one_hot` (vectorised) | {enc['one_hot_mbases_s']:,.1f} | {enc['speedup']:,.0f}x |",
-                  f"| `dc.encoding.encode_index` (uint8 codes) | {enc['encode_index_mbases_s']:,.1f} | |"]
+        methods = [["per-base Python loop", f"{enc['naive_mbases_s']:,.1f}", "1x"],
+                   ["`dc.encoding.one_hot` (vectorised)", f"{enc['one_hot_mbases_s']:,.1f}", f"{enc['speedup']:,.0f}x"],
+                   ["`dc.encoding.encode_index` (uint8 codes)", f"{enc['encode_index_mbases_s']:,.1f}", None]]
         if aug:
-            lines += [f"| `dc.augment.augment_batch` on {aug['device']} | {aug['augment_mbases_s']:,.1f} | |",
-                      f"| `dc.encoding.index_to_one_hot` on {aug['device']} | {aug['to_one_hot_mbases_s']:,.1f} | |"]
+            methods += [[f"`dc.augment.augment_batch` on {aug['device']}", f"{aug['augment_mbases_s']:,.1f}", None],
+                        [f"`dc.encoding.index_to_one_hot` on {aug['device']}", f"{aug['to_one_hot_mbases_s']:,.1f}", None]]
+        lines += ["", f"Encoding {enc['n']:,} random sequences x {enc['length']:,} bp:", "",
+                  markdown_table(methods, ["method", "M bases/s", "speed-up"], compact=True)]
     rows = result.get("training") or []
     if rows:
         first = rows[0]
+        model_rows = [[line["model"], f"{line['channels']} x {line['length']}", f"{line['params']:,}",
+                   _rate(line["train_fp32"]), _rate(line["train_amp"]), _rate(line["infer_fp32"]),
+                   _rate(line["infer_amp"]), f"{line['model_share']:.0%}", _memory(line)] for line in _pivot(rows)]
         lines += ["", f"Models ({first['n']} random sequences, batch {first['batch_size']}, {first['device']}, "
                   "through `dc.train.fit` / `predict_proba`; sequences per second; AMP only on CUDA):", "",
-                  "| model | input | parameters | train seq/s | train, AMP | infer seq/s | infer, AMP | "
-                  "time in model | peak MiB |", "|---|---|---|---|---|---|---|---|---|"]
-        for line in _pivot(rows):
-            lines.append(f"| {line['model']} | {line['channels']} x {line['length']} | {line['params']:,} | "
-                         f"{_rate(line['train_fp32'])} | {_rate(line['train_amp'])} | {_rate(line['infer_fp32'])} | "
-                         f"{_rate(line['infer_amp'])} | {line['model_share']:.0%} | {_memory(line)} |")
+                  markdown_table(model_rows, ["model", "input", "parameters", "train seq/s", "train, AMP",
+                                          "infer seq/s", "infer, AMP", "time in model", "peak MiB"],
+                                 compact=True)]
         lines += ["", "Time in model: the share of a training epoch in forward, backward and step; the rest "
                   "is making inputs (gather, augment, encode). Peak MiB: CUDA max allocated per model, or "
                   "on CPU the process's peak resident memory (RSS), a high-water mark over the run so far."]
@@ -622,7 +527,7 @@ def main(argv=None) -> dict:
         torch.set_num_threads(args.threads)
     names = None
     if args.models is not None:
-        from . import models
+        from .. import models
 
         names = [name.strip() for name in args.models.split(",") if name.strip()]
         unknown = [name for name in names if name not in models.available()]
@@ -632,9 +537,7 @@ def main(argv=None) -> dict:
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 
-    from .reproduce import _now, machine
-
-    result = {"format": BENCH_FORMAT, "date": _now(), "machine": machine(),
+    result = {"format": BENCH_FORMAT, "date": runtime.now(), "machine": runtime.machine(),
               "settings": {"parts": parts, "n": args.n, "length": args.length, "repeats": args.repeats,
                            "naive_n": args.naive_n, "batch_size": args.batch_size, "amp": args.amp,
                            "device": str(device), "threads": torch.get_num_threads()},

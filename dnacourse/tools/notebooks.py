@@ -1,7 +1,7 @@
 """Notebook hygiene: clean notebooks for committing, and find what is wrong with one.
 
-    python tests/nbtools.py clean notebooks/*.ipynb    # strip counts and outputs nbval does not compare
-    python tests/nbtools.py check notebooks/*.ipynb    # list problems; exit 1 if any
+    python -m dnacourse.tools.notebooks clean notebooks/*.ipynb   # strip counts and outputs nbval does not compare
+    python -m dnacourse.tools.notebooks check notebooks/*.ipynb   # list problems; exit 1 if any
 
 A cell whose source contains ``# NBVAL_CHECK_OUTPUT`` keeps its outputs: nbval (``--nbval-lax``)
 compares them when the tests run. nbval skips a reference cell without an execution count, so checked
@@ -24,6 +24,12 @@ KEEP_CELL_METADATA = {"tags", "jupyter", "editable", "deletable", "collapsed"}
 
 
 def is_checked(cell) -> bool:
+    """True for a code cell marked ``# NBVAL_CHECK_OUTPUT`` (its stored outputs are compared).
+
+    >>> from nbformat.v4 import new_code_cell
+    >>> is_checked(new_code_cell("1 + 1  # NBVAL_CHECK_OUTPUT")), is_checked(new_code_cell("1 + 1"))
+    (True, False)
+    """
     return cell.cell_type == "code" and MARKER in cell.source
 
 
@@ -64,7 +70,7 @@ def problems(path: str | Path) -> list[str]:
         if cell.cell_type != "code":
             continue
         if cell.execution_count not in ((1,) if is_checked(cell) else (None,)):
-            found.append(f"{path.name} cell {i}: execution count {cell.execution_count} (want 1 on checked cells, none elsewhere; run tests/nbtools.py clean)")
+            found.append(f"{path.name} cell {i}: execution count {cell.execution_count} (want 1 on checked cells, none elsewhere; run python -m dnacourse.tools.notebooks clean)")
         if cell.outputs and not is_checked(cell):
             found.append(f"{path.name} cell {i}: outputs stored but nbval does not compare them")
         if is_checked(cell) and not cell.outputs:
@@ -76,6 +82,7 @@ def problems(path: str | Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    """``clean PATH...`` or ``check PATH...``; returns the exit code (2: usage, 1: problems found)."""
     if len(argv) < 2 or argv[0] not in {"clean", "check"}:
         print(__doc__)
         return 2

@@ -1,0 +1,137 @@
+"""Train and score one gene-family classifier on one split: the workflow of notebooks 05-10.
+
+Notebook 05 builds this step by step (split, encode, ``fit``, predict, the paper's metrics); from
+notebook 06 on, one call does it::
+
+    import dnacourse as dc
+    df = dc.data.load_gene_families("chimp")
+    splits = dc.classify.both_splits(df)                       # {"random": ..., "grouped": ...}
+    data = dc.data.SequenceData.from_frame(df, length=1000)
+    run = dc.classify.train_and_score("cnn", data, splits["grouped"], epochs=30,
+                                      labels={"data": "chimp", "split": "grouped"})
+    run.row                                    # model, data, split, mode, device + the five metrics
+    run.history                                # one row per epoch (``dnacourse.train.fit``)
+
+Every result row carries what produced it: the data, the split, the run mode and the device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import metrics, models, runtime, splits, train
+from .data import SequenceData, as_data
+
+__all__ = ["both_splits", "split_sizes", "capped", "evaluate", "score", "train_and_score", "Trained"]
+
+
+def both_splits(df: pd.DataFrame, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0
+                ) -> dict[str, splits.Split]:
+    """The paper's stratified random split and the leak-free grouped split of one table, by name.
+
+    >>> from dnacourse.data import make_motif_dataset
+    >>> df = make_motif_dataset(30, 2, length=40)
+    >>> {name: len(s.test) for name, s in both_splits(df).items()}
+    {'random': 12, 'grouped': 12}
+    """
+    return {"random": splits.random_split(df, test_size=test_size, val_size=val_size, seed=seed),
+            "grouped": splits.grouped_split(df, test_size=test_size, val_size=val_size, seed=seed)}
+
+
+def capped(rows, cap: int | None, seed: int = 0) -> np.ndarray:
+    """A seeded random subset of at most ``cap`` of the row numbers ``rows``, in order (all if None).
+
+    >>> capped(np.arange(10), 3).tolist(), capped(np.arange(4), None).tolist()
+    ([5, 6, 9], [0, 1, 2, 3])
+    """
+    rows = np.asarray(rows)
+    if cap is None or len(rows) <= cap:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, cap, replace=False))
+
+
+def split_sizes(split_map: dict, data_label: str, train_cap: int | None = None) -> pd.DataFrame:
+    """One row per split: its sizes (training rows before and after ``train_cap``) and its leaks."""
+    return pd.DataFrame([{"data": data_label, "split": name, "train (all)": len(s.train),
+                          "train (used)": len(capped(s.train, train_cap)), "val": len(s.val),
+                          "test": len(s.test), "leaking train-test pairs": s.leaks["train-test"]}
+                         for name, s in split_map.items()])
+
+
+def evaluate(model: torch.nn.Module, data: SequenceData, **kw) -> dict:
+    """The paper's metrics (eq. 23-27) on ``data``: accuracy, precision, recall, f1, auc, plus n.
+
+    ``kw`` goes to ``train.predict_proba`` (batch_size, device, to_input, amp).
+    """
+    data = as_data(data, "data")
+    if len(data) == 0:
+        raise ValueError("data is empty")
+    prob = train.predict_proba(model, data, **kw)
+    result = dict(metrics.classification_metrics(data.y.cpu().numpy(), prob))
+    result["n"] = len(data)
+    return result
+
+
+def score(net: torch.nn.Module, test: SequenceData, **labels) -> tuple[np.ndarray, np.ndarray, dict]:
+    """``(y, prob, row)`` on the test rows: labels ``(N,)``, probabilities ``(N, C)`` and one result row,
+    ``labels`` (e.g. model, data, split, mode, device) followed by the paper's five metrics."""
+    test = as_data(test, "test")
+    prob = train.predict_proba(net, test)
+    y = test.y.cpu().numpy()
+    return y, prob, {**labels, **metrics.classification_metrics(y, prob)}
+
+
+@dataclass
+class Trained:
+    """What ``train_and_score`` returns: the trained model, its history, test labels and
+    probabilities, and the labelled result row."""
+
+    model: torch.nn.Module = field(repr=False)
+    history: pd.DataFrame = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    prob: np.ndarray = field(repr=False)
+    row: dict
+
+    @property
+    def facts(self) -> dict:
+        """Size and cost of the run: parameters, epochs run, best epoch, seconds."""
+        h = self.history
+        return {"parameters": models.count_parameters(self.model), "epochs run": len(h),
+                "best epoch": h.attrs["best_epoch"], "train seconds": h.attrs["total_seconds"],
+                "seconds per epoch": float(h["seconds"].mean())}
+
+
+def train_and_score(name: str, data: SequenceData, split: splits.Split, *, epochs: int = 30,
+                    batch_size: int = 64, lr: float = 1e-3, patience: int | None = 5, augment=None,
+                    seed: int = 0, train_cap: int | None = None, checkpoint_dir=None,
+                    labels: dict | None = None, display: str | None = None, progress: bool = True,
+                    **hyperparameters) -> Trained:
+    """A fresh ``models.build(name, **hyperparameters)`` (seeded), trained on ``split.train`` (at most
+    ``train_cap`` rows, a seeded sample) with early stopping on ``split.val``, scored on ``split.test``.
+
+    The same seed gives every model and split the same starting weights and batch order. Arguments
+    after ``split`` go to ``train.fit``; ``checkpoint_dir``: a folder where the run is saved after every
+    epoch and from which the same run is resumed (``fit(checkpoint_dir=...)``). ``labels`` start the
+    result row, after ``model`` (e.g. data, split, mode, device); ``display`` names the progress bar.
+
+    >>> import dnacourse as dc
+    >>> df = dc.data.make_motif_dataset(30, 2, length=40)
+    >>> data = dc.data.SequenceData.from_frame(df, length=40)
+    >>> run = train_and_score("cnn", data, both_splits(df)["grouped"], epochs=2, n_classes=2,
+    ...                       channels=(8,), progress=False, labels={"split": "grouped"})
+    >>> list(run.row)[:3], len(run.history), run.prob.shape
+    (['model', 'split', 'accuracy'], 2, (12, 2))
+    """
+    row_labels = {"model": name, **(labels or {})}
+    runtime.seed_everything(seed)
+    model = models.build(name, **hyperparameters)
+    history = train.fit(model, data.subset(capped(split.train, train_cap, seed)), data.subset(split.val),
+                        epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, augment=augment,
+                        seed=seed, checkpoint_dir=checkpoint_dir, progress=progress,
+                        name=display or name)
+    y, prob, row = score(model, data.subset(split.test), **row_labels)
+    return Trained(model, history, y, prob, row)

@@ -1,0 +1,257 @@
+"""Train/validation/test splits of the gene-family tables, and the related rows that make a split leak.
+
+The gene-family tables are full of exact duplicates and fragments of one another: with a random split
+a test gene often has a near-copy in training, and a model can score well by remembering it. Two tools:
+
+* ``related_pairs(seqs)``: every pair of rows that share at least ``threshold`` of the shorter row's
+  ``k``-mers (identical rows, substrings, near-duplicates);
+* ``grouped_split(df)``: rows linked by such pairs form groups (connected components), and whole groups
+  go to train, validation or test, so nothing related crosses the split. ``random_split`` is the
+  paper's split (80/20, then 10 % of train for validation), stratified by label, for comparison.
+
+    import dnacourse as dc
+    df = dc.data.load_gene_families("chimp")
+    split = dc.splits.grouped_split(df)              # no near-duplicate crosses train/val/test
+    train_df, val_df, test_df = split.frames(df)
+    split.leaks                                      # related pairs across the parts: all 0
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["related_pairs", "leaking_pairs", "Split", "random_split", "grouped_split"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Related sequences: identical, substrings, near-duplicates (shared k-mers)
+# --------------------------------------------------------------------------------------------------
+
+_BASE_CODE = np.full(256, 4, dtype=np.uint8)
+for _i, _b in enumerate(b"ACGT"):
+    _BASE_CODE[_b] = _BASE_CODE[_b + 32] = _i  # upper and lower case; anything else (N, ...) is 4
+
+
+def _kmer_matrix(seqs: list[str], k: int) -> sparse.csr_matrix:
+    """Binary (n_seqs, n_distinct_kmers) matrix: which k-mers (ACGT only, 2 bits per base) each holds."""
+    if not 1 <= k <= 31:
+        raise ValueError(f"k must be between 1 and 31 (2 bits per base in an int64), got {k}")
+    joined = ("\0".join(seqs) + "\0").encode("ascii", errors="replace")   # \0 ends each sequence
+    base = _BASE_CODE[np.frombuffer(joined, dtype=np.uint8)]
+    n_windows = len(base) - k + 1
+    if n_windows <= 0:
+        return sparse.csr_matrix((len(seqs), 0), dtype=np.int32)
+    bad_before = np.concatenate([[0], np.cumsum(base == 4)])
+    valid = (bad_before[k:] - bad_before[:n_windows]) == 0               # no N and no sequence break
+    codes = np.zeros(n_windows, dtype=np.int64)
+    clean = np.where(base == 4, 0, base).astype(np.int64)
+    for j in range(k):                                                    # rolling 2-bit code
+        codes = (codes << 2) | clean[j: j + n_windows]
+    row = np.repeat(np.arange(len(seqs)), [len(s) + 1 for s in seqs])[:n_windows]
+    col, vocab = pd.factorize(codes[valid])                               # k-mer code -> column
+    ones = np.ones(len(col), dtype=np.int32)
+    matrix = sparse.csr_matrix((ones, (row[valid], col)), shape=(len(seqs), len(vocab)))
+    matrix.data[:] = 1  # duplicates were summed: make it binary
+    return matrix
+
+
+def related_pairs(seqs, other=None, k: int = 15, threshold: float = 0.5) -> pd.DataFrame:
+    """Pairs of related sequences: identical, one a substring of the other, or near-duplicates.
+
+    The criterion: two sequences are related when they are identical (case-insensitive), or when the
+    one with fewer distinct k-mers has at least ``threshold`` of them in the other (containment =
+    shared distinct k-mers / min of the two counts; k-mers with N are skipped). A substring has
+    containment 1.0; one mismatch in a 1,000 bp copy removes at most k of ~985 k-mers (0.985).
+    Sequences without any clean k-mer (shorter than k) are related only to identical copies. With
+    k=15 two unrelated random sequences essentially never share a k-mer (4**15 ≈ 1e9).
+
+    With ``other=None``: pairs within ``seqs`` (i < j). Otherwise: pairs (i in seqs, j in other).
+    Returns a DataFrame with ``i``, ``j``, ``containment`` and ``identical``.
+
+    >>> related_pairs(["ACGTACGTTGCAAGCTTAGC", "CGTACGTTGCAAGCT", "TTTTTGGGGGCCCCCAAAAA"], k=8)
+       i  j  containment  identical
+    0  0  1          1.0      False
+    """
+    seqs = [str(s) for s in seqs]
+    cross = other is not None
+    both = seqs + ([str(s) for s in other] if cross else [])
+    n_a = len(seqs)
+    matrix = _kmer_matrix(both, k)
+    sizes = np.asarray(matrix.getnnz(axis=1))
+    if cross:
+        shared = (matrix[:n_a] @ matrix[n_a:].T).tocoo()
+        i, j, count = shared.row, shared.col + n_a, shared.data
+    else:
+        common = matrix[:, np.asarray(matrix.getnnz(axis=0)) > 1]   # k-mers in one sequence share nothing
+        shared = sparse.triu(common @ common.T, k=1).tocoo()
+        i, j, count = shared.row, shared.col, shared.data
+    containment = count / np.maximum(np.minimum(sizes[i], sizes[j]), 1)
+    keep = containment >= threshold
+    # identical sequences (also catches copies too short for any k-mer)
+    codes = pd.Series(both).str.upper().factorize()[0]
+    left = pd.DataFrame({"code": codes[:n_a], "i": np.arange(n_a)})
+    right = pd.DataFrame({"code": codes[n_a:], "j": np.arange(n_a, len(both))}) if cross else \
+        left.rename(columns={"i": "j"})
+    same = left.merge(right, on="code")
+    same = same[same["i"] < same["j"]] if not cross else same
+    pairs = pd.DataFrame({"i": np.concatenate([i[keep], same["i"]]).astype(np.int64),
+                          "j": np.concatenate([j[keep], same["j"]]).astype(np.int64),
+                          "containment": np.concatenate([containment[keep], np.ones(len(same))])})
+    pairs = pairs.drop_duplicates(["i", "j"]).sort_values(["i", "j"], ignore_index=True)
+    pairs["identical"] = codes[pairs["i"]] == codes[pairs["j"]]
+    if cross:
+        pairs["j"] -= n_a
+    return pairs
+
+
+def leaking_pairs(seqs_a, seqs_b, k: int = 15, threshold: float = 0.5) -> int:
+    """Number of related pairs (a in seqs_a, b in seqs_b): identical, substring or near-duplicate.
+
+    The criterion is that of ``related_pairs``. 0 means no sequence of ``seqs_b`` is a copy, a
+    fragment or a near-copy of one in ``seqs_a``.
+
+    >>> leaking_pairs(["ACGTACGTTGCAAGCTTAGC"], ["ACGTACGTTGCAAGCTTAGC", "TTTTTGGGGGCCCCCAAAAA"], k=8)
+    1
+    """
+    return len(related_pairs(seqs_a, seqs_b, k=k, threshold=threshold))
+
+
+# --------------------------------------------------------------------------------------------------
+# Splits
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(repr=False)
+class Split:
+    """Positional row indices of a train / validation / test split, and how many related pairs leak.
+
+    ``leaks`` counts related pairs (see ``related_pairs``) across parts: keys "train-test",
+    "train-val", "val-test" (None when the sequences were not given).
+    """
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    leaks: dict[str, int] | None = None
+    method: str = ""
+    groups: np.ndarray | None = None  # grouped_split: group (connected component) id of each row
+
+    def frames(self, df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """(train_df, val_df, test_df) rows of ``df`` (original index kept)."""
+        return df.iloc[self.train], df.iloc[self.val], df.iloc[self.test]
+
+    def summary(self) -> str:
+        n = len(self.train) + len(self.val) + len(self.test)
+        sizes = " | ".join(f"{part} {len(idx):,} ({len(idx) / max(n, 1):.0%})"
+                           for part, idx in (("train", self.train), ("val", self.val), ("test", self.test)))
+        text = f"Split({self.method}): {sizes}"
+        if self.leaks is not None:
+            leaks = ", ".join(f"{part} {count:,}" for part, count in self.leaks.items())
+            text += f"\n  leaking pairs: {leaks}"
+        return text
+
+    __repr__ = summary
+
+
+def _count_leaks(pairs: pd.DataFrame, n: int, train, val, test) -> dict[str, int]:
+    part = np.full(n, -1)
+    part[train], part[val], part[test] = 0, 1, 2
+    a, b = part[pairs["i"].to_numpy()], part[pairs["j"].to_numpy()]
+    def count(x, y):
+        return int(np.sum(((a == x) & (b == y)) | ((a == y) & (b == x))))
+    return {"train-test": count(0, 2), "train-val": count(0, 1), "val-test": count(1, 2)}
+
+
+def _labels_and_seqs(data, sequences=None):
+    if isinstance(data, pd.DataFrame):
+        labels = data["label"].to_numpy() if "label" in data else None
+        seqs = data["sequence"].tolist() if "sequence" in data else sequences
+        n = len(data)
+    else:
+        labels = np.asarray(data)
+        seqs, n = sequences, len(labels)
+    if seqs is not None and len(seqs) != n:
+        raise ValueError(f"{len(seqs)} sequences for {n} rows")
+    return n, labels, (list(seqs) if seqs is not None else None)
+
+
+def random_split(df_or_labels, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0,
+                 sequences=None, k: int = 15, threshold: float = 0.5) -> Split:
+    """The paper's split: stratified 80/20 train/test, then 10 % of train for validation (72/8/20 %).
+
+    ``df_or_labels``: a DataFrame (``label`` for stratification, ``sequence`` for counting leaks) or
+    an array of labels (then pass ``sequences`` to count leaks). Leaks are counted honestly: on the
+    gene-family files a random split puts many copies and fragments of training genes into the test set.
+
+    >>> from dnacourse.data import make_motif_dataset
+    >>> df = make_motif_dataset(n_per_class=50)
+    >>> s = random_split(df); len(s.train), len(s.val), len(s.test)
+    (108, 12, 30)
+    """
+    from sklearn.model_selection import train_test_split
+
+    n, labels, seqs = _labels_and_seqs(df_or_labels, sequences)
+    idx = np.arange(n)
+    trainval, test = train_test_split(idx, test_size=test_size, stratify=labels, random_state=seed)
+    if val_size > 0:
+        strat = labels[trainval] if labels is not None else None
+        train, val = train_test_split(trainval, test_size=val_size, stratify=strat, random_state=seed)
+    else:
+        train, val = trainval, idx[:0]
+    train, val, test = np.sort(train), np.sort(val), np.sort(test)
+    leaks = None
+    if seqs is not None:
+        leaks = _count_leaks(related_pairs(seqs, k=k, threshold=threshold), n, train, val, test)
+    return Split(train, val, test, leaks, method=f"random, seed={seed}")
+
+
+def _held_out_groups(idx, labels, groups, fraction, seed):
+    """Split ``idx`` into (rest, held) by whole groups, stratified by label, held ≈ fraction."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    n_splits = max(2, round(1 / fraction))
+    folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class")
+        options = list(folds.split(idx, labels[idx], groups[idx]))
+    rest, held = min(options, key=lambda fold: abs(len(fold[1]) - fraction * len(idx)))
+    return idx[rest], idx[held]
+
+
+def grouped_split(df: pd.DataFrame, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0,
+                  k: int = 15, threshold: float = 0.5) -> Split:
+    """A leakage-free split: related sequences never end up on different sides.
+
+    Related = identical, substring or near-duplicate (``related_pairs``: the shorter sequence's
+    distinct k-mers are at least ``threshold`` contained in the other). Related sequences are joined
+    into groups (connected components, so relatedness is chained), and whole groups are split,
+    stratified by ``label`` when ``df`` has one: first about ``test_size`` of the rows go to test, then
+    about ``val_size`` of the rest to validation (fractions are rounded to 1/n: 0.2 -> 1/5, 0.1 -> 1/10).
+    ``leaks`` is then 0 everywhere; ``groups`` holds each row's group id.
+
+    >>> from dnacourse.data import make_motif_dataset
+    >>> s = grouped_split(make_motif_dataset(n_per_class=50))
+    >>> s.leaks
+    {'train-test': 0, 'train-val': 0, 'val-test': 0}
+    """
+    n, labels, seqs = _labels_and_seqs(df)
+    if seqs is None:
+        raise ValueError("grouped_split needs a DataFrame with a 'sequence' column")
+    labels = np.zeros(n, dtype=np.int64) if labels is None else labels
+    pairs = related_pairs(seqs, k=k, threshold=threshold)
+    graph = sparse.coo_matrix((np.ones(len(pairs)), (pairs["i"], pairs["j"])), shape=(n, n))
+    _, groups = connected_components(graph, directed=False)
+    trainval, test = _held_out_groups(np.arange(n), labels, groups, test_size, seed)
+    if val_size > 0:
+        train, val = _held_out_groups(trainval, labels, groups, val_size, seed)
+    else:
+        train, val = trainval, trainval[:0]
+    train, val, test = np.sort(train), np.sort(val), np.sort(test)
+    leaks = _count_leaks(pairs, n, train, val, test)
+    return Split(train, val, test, leaks, method=f"grouped, k={k}, threshold={threshold}, seed={seed}",
+                 groups=groups)

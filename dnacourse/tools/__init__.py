@@ -1,0 +1,8 @@
+"""Maintainer tools, not loaded by ``import dnacourse``.
+
+* ``reproduce``: run the notebooks headless and collect their results (``python -m dnacourse reproduce``);
+* ``readme``: the README's generated results section;
+* ``bench``: the benchmark (``python -m dnacourse bench``);
+* ``notebooks``: notebook hygiene (``python -m dnacourse.tools.notebooks clean|check ...``);
+* ``student``: the student edition of the notebooks (``make student``).
+"""
