@@ -27,6 +27,9 @@ import sys
 
 import torch
 
+from . import reference
+from .legnet import legnet
+
 __all__ = ["GPU_BANDWIDTH_GBS", "forward_gflop", "legnet_gpu_tflops", "gpu_minutes", "run_minutes",
            "plan_minutes", "activation_sizes", "peak_rss_mib", "peak_memory"]
 
@@ -76,12 +79,10 @@ def legnet_gpu_tflops(gpu: str = "T4") -> float:
     the full-width model. Another GPU is scaled by its memory bandwidth (``GPU_BANDWIDTH_GBS``).
     Mixed precision could make a GPU faster than this; that is not measured here.
     """
-    from . import models, reference
-
     if gpu not in GPU_BANDWIDTH_GBS:
         raise ValueError(f"unknown GPU {gpu!r}: known are {sorted(GPU_BANDWIDTH_GBS)}")
     run = reference.LEGNET_PAPER
-    gflop = forward_gflop(models.build("legnet"))
+    gflop = forward_gflop(legnet())
     a5000 = run["training_steps"] * run["batch_size"] * 3 * gflop / (run["training_hours_approx"] * 3600)
     return a5000 / 1e3 * GPU_BANDWIDTH_GBS[gpu] / GPU_BANDWIDTH_GBS["RTX A5000"]
 
