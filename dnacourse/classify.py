@@ -31,7 +31,8 @@ __all__ = ["both_splits", "split_sizes", "capped", "evaluate", "score", "train_a
 
 def both_splits(df: pd.DataFrame, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0
                 ) -> dict[str, splits.Split]:
-    """The paper's stratified random split and the leak-free grouped split of one table, by name.
+    """A random split in the paper's proportions (stratified by label: our choice) and the leak-free
+    grouped split of one table, by name.
 
     >>> from dnacourse.data import make_motif_dataset
     >>> df = make_motif_dataset(30, 2, length=40)

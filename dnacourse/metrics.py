@@ -133,7 +133,10 @@ def _per_class_auc(y: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def classification_metrics(y_true, y_prob) -> dict[str, float]:
-    """The paper's five metrics: accuracy, macro precision / recall / F1, one-vs-rest macro AUC.
+    """The paper's five metrics (eq. 23-27): accuracy, precision, recall, F1, AUC.
+
+    The paper writes eq. 24-27 for one set of counts; averaging over the classes (macro) and the
+    one-vs-rest AUC are our choices.
 
     Parameters
     ----------

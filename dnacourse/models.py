@@ -333,9 +333,12 @@ class RecurrentNet(nn.Module):
 class ConvRecurrentNet(nn.Module):
     """CNN + recurrent hybrid (paper eq. 17-19): "cnn_lstm", "cnn_gru" and "cnn_bilstm".
 
-    ``(B, 4, L)`` -> conv blocks ``(B, C, ~L/pool**n)`` (eq. 17) -> ``(B, T', C)`` ->
-    ``nn.LSTM``/``nn.GRU`` (eq. 18) -> summary -> dense head (eq. 19; BatchNorm on its input,
-    ``head_norm``) -> ``(B, n_classes)``.
+    The paper's eq. 17 is the whole model, ``y_t = RNN(CNN(x_t))``; eq. 18 is its convolution (the same
+    operation as eq. 5) and eq. 19 its recurrent step, ``h_t = RNN(h_{t-1}, c_t)`` with ``c_t`` the CNN's
+    features. Here: ``(B, 4, L)`` -> conv blocks ``(B, C, ~L/pool**n)`` (eq. 18, then max-pooling) ->
+    ``(B, T', C)`` -> ``nn.LSTM``/``nn.GRU`` (eq. 19) -> summary -> dense head (BatchNorm on its input,
+    ``head_norm``) -> ``(B, n_classes)``. The summary and the head are the course's choice: the paper
+    gives no equation after eq. 19.
     Defaults: 2 blocks of 64 and 128 filters, pool 4, so the recurrent layer reads 63 steps instead
     of 1,000. Lengths go through each pooling as ``ceil(l / pool)``, so padding stays masked.
     """
@@ -491,14 +494,17 @@ class GRUCell(nn.Module):
 
         z_t = sigmoid(W_z [h_{t-1}, x_t] + b_z)                     update gate    (13)
         r_t = sigmoid(W_r [h_{t-1}, x_t] + b_r)                     reset gate     (14)
-        n_t = tanh(W_xn x_t + b_xn + r_t * (W_hn h_{t-1} + b_hn))   candidate h~_t (15)
-        h_t = (1 - z_t) * n_t + z_t * h_{t-1}                       hidden state   (16)
+        n_t = tanh(W_xn x_t + b_xn + r_t * (W_hn h_{t-1} + b_hn))   candidate h~_t (15, PyTorch's form)
+        h_t = (1 - z_t) * n_t + z_t * h_{t-1}                       hidden state   (16, PyTorch's form)
 
-    Two differences from the textbook form you may meet (e.g. the paper's): (a) the textbook
-    candidate resets the state *before* the matmul, ``tanh(W [r_t * h_{t-1}, x_t] + b)``; PyTorch
-    (and cuDNN) reset *after* it, ``r_t * (W_hn h_{t-1} + b_hn)`` -- a slightly different model, so the
-    candidate needs its own input and hidden maps here; (b) some texts write
-    ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t``, which only swaps the meaning of ``z`` and ``1 - z``.
+    Two details differ from the paper's equations; both are PyTorch's (and cuDNN's) conventions.
+    (a) The update gate: the paper's eq. 16 is ``h_t = (1 - z_t) * h_{t-1} + z_t * h~_t`` (``z`` weighs
+    the candidate); here ``z`` weighs the old state. The same family of models with ``z`` and ``1 - z``
+    swapped: since ``1 - sigmoid(a) = sigmoid(-a)``, a step with the paper's eq. 16 equals this cell's
+    step with ``W_z`` and ``b_z`` negated. (b) The reset gate: the paper's eq. 15 resets the state
+    *before* the matmul, ``tanh(W [r_t * h_{t-1}, x_t] + b)``; PyTorch resets *after* it,
+    ``r_t * (W_hn h_{t-1} + b_hn)`` -- a slightly different model, not a rewriting, so the candidate
+    needs its own input and hidden maps here.
     ``x``: ``(B, input_size)``, ``h``: ``(B, hidden_size)`` -> new ``h``.
     """
 

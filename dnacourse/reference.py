@@ -26,11 +26,16 @@ SOURCES: dict[str, str] = {
         "Airlangga, G. (2024). Comparative Analysis of Deep Learning Architectures for DNA Sequence "
         "Classification: Performance Evaluation and Model Insights. Journal of Computer System and "
         "Informatics (JoSYC) 5, 709-718. https://ejurnal.seminar-id.com/index.php/josyc/article/view/5170 "
-        "- Table 1 (test-set accuracy, macro precision, recall, F1 and one-vs-rest AUC of seven models). "
-        "Caveat: measured on their data and their split (the abstract describes about 100,000 labelled "
-        "sequences balanced across seven classes; a stratified 80/20 split with 10 % of train for "
-        "validation), one run each, no error bars. Our numbers come from other data and other splits, "
-        "so differences compare whole setups, not just architectures."
+        "- Table 1 (accuracy, precision, recall, F1 and AUC of seven models; the paper does not "
+        "say how precision, recall, F1 and AUC were averaged over the seven classes). "
+        "Caveat: measured on their data and their split. The paper describes \"a curated dataset of human "
+        "DNA sequences\" that \"can be downloaded from [21]\" (N. Vasani, \"Human DNA Data.\" 2022; no link "
+        "given), \"approximately 100,000 sequences\" \"carefully balanced across the different classes\"; "
+        "its split is 80 % train / 20 % test with \"10% of the training set\" for validation (it does not "
+        "say how rows were assigned). One number per model, no error bars. Our tables do not match that "
+        "description (the human table has 4,380 rows and unbalanced classes; whether [21] is the same "
+        "table is an open question, notebook 01), and our splits are our own, so differences compare "
+        "whole setups, not just architectures."
     ),
     "legnet_report": (
         "Student project report (Georgia Tech) extending LegNet on the DREAM 2022 yeast random-promoter "
@@ -84,7 +89,7 @@ def _airlangga_table() -> pd.DataFrame:
     table = table.set_index("model")
     table.insert(0, "name", [MODEL_NAMES[m] for m in table.index])
     table.attrs["source"] = SOURCES["airlangga2024"]
-    table.attrs["caveat"] = "their data and their split; one run per model"
+    table.attrs["caveat"] = "their data and their split; one number per model, no error bars"
     return table
 
 

@@ -6,8 +6,9 @@ a test gene often has a near-copy in training, and a model can score well by rem
 * ``related_pairs(seqs)``: every pair of rows that share at least ``threshold`` of the shorter row's
   ``k``-mers (identical rows, substrings, near-duplicates);
 * ``grouped_split(df)``: rows linked by such pairs form groups (connected components), and whole groups
-  go to train, validation or test, so nothing related crosses the split. ``random_split`` is the
-  paper's split (80/20, then 10 % of train for validation), stratified by label, for comparison.
+  go to train, validation or test, so nothing related crosses the split. ``random_split`` is a
+  random split in the paper's proportions (80/20, then 10 % of train for validation), for comparison;
+  stratifying it by label is our choice (the paper gives only the proportions).
 
     import dnacourse as dc
     df = dc.data.load_gene_families("chimp")
@@ -182,7 +183,11 @@ def _labels_and_seqs(data, sequences=None):
 
 def random_split(df_or_labels, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0,
                  sequences=None, k: int = 15, threshold: float = 0.5) -> Split:
-    """The paper's split: stratified 80/20 train/test, then 10 % of train for validation (72/8/20 %).
+    """A random split in the paper's proportions: 80/20 train/test, then 10 % of train for validation.
+
+    That is 72/8/20 % in all. The paper gives only these proportions ("80% of the data allocated for
+    training", "10% of the training set" for validation); assigning rows at random and stratifying every
+    step by label is the course's choice.
 
     ``df_or_labels``: a DataFrame (``label`` for stratification, ``sequence`` for counting leaks) or
     an array of labels (then pass ``sequences`` to count leaks). Leaks are counted honestly: on the

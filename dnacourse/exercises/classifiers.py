@@ -266,7 +266,7 @@ def _negate_update_gate(gru: nn.GRU) -> nn.GRU:
 
 @_never_raises
 def check_swapped_step(swapped_step) -> bool:
-    """Exercise 07.2: ``swapped_step(cell, x_t, h)`` = one GRU step with
+    """Exercise 07.2: ``swapped_step(cell, x_t, h)`` = one GRU step with the paper's eq. 16,
     ``h_t = (1 - z) * h_{t-1} + z * candidate``, PyTorch's reset placement, ``cell`` a ``dc.models.GRUCell``.
 
     Trusted reference: ``nn.GRU`` with the update gate negated (``1 - sigmoid(a) = sigmoid(-a)``).
@@ -284,7 +284,7 @@ def check_swapped_step(swapped_step) -> bool:
         if not ok:
             return fb.raised(got, call, hint="use the cell's layers: cell.W_z, cell.W_r, cell.W_xn, cell.W_hn")
         if got is None:
-            return fb.unanswered("your function swapped_step still returns None: write the swapped eq. 16 in it")
+            return fb.unanswered("your function swapped_step still returns None: write the paper's eq. 16 in it")
         expected = _negate_update_gate(gru)(x)[0]
         pytorch = gru(x)[0]
 
@@ -303,7 +303,7 @@ def check_swapped_step(swapped_step) -> bool:
     if torch.allclose(got.float(), pytorch, atol=1e-5):
         problem = "this is PyTorch's own convention, (1 - z) * candidate + z * h: nothing was swapped."
     elif torch.allclose(got.float(), reset_before, atol=1e-5):
-        problem = "the update gate is swapped, but the reset gate acts before W_hn (the textbook candidate)."
+        problem = "the update gate is swapped, but the reset gate acts before W_hn (the paper's eq. 15 candidate)."
     else:
         problem = "the states differ."
     return fb.wrong(problem, tried=call, got=_brief(got[0, -1]), expected=_brief(expected[0, -1]),

@@ -1,4 +1,4 @@
-"""Notebook 07: the parameters of a GRU layer, the other update-gate convention."""
+"""Notebook 07: the parameters of a GRU layer, and a GRU step with the paper's eq. 16."""
 
 import torch
 
