@@ -83,7 +83,7 @@ from . import legnet as _legnet
 __all__ = [
     "build", "available", "count_parameters",
     "sequence_lengths", "length_mask", "masked_mean_max", "reverse_padded",
-    "ConvBlock", "ConvStack", "RecurrentEncoder", "Head", "CNN", "RecurrentNet", "ConvRecurrentNet",
+    "MaskedBatchNorm1d", "ConvBlock", "ConvStack", "RecurrentEncoder", "Head", "CNN", "RecurrentNet", "ConvRecurrentNet",
     "LSTMCell", "GRUCell", "ScratchLSTM", "ScratchGRU",
 ]
 
@@ -142,26 +142,68 @@ def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
 # building blocks
 
 
+class MaskedBatchNorm1d(nn.BatchNorm1d):
+    """BatchNorm whose statistics come from the real positions only: ``(B, C, L)``, mask ``(B, L)``.
+
+    A plain ``BatchNorm1d`` averages over every position of the batch, padding included. How much
+    of a batch is padding depends on which genes it holds (most genes are shorter than 1,000 bp, a
+    few are much longer), so its mean and variance jump from batch to batch; the running averages
+    used in eval mode then describe no batch in particular, and a model's eval-mode accuracy swings
+    from epoch to epoch (notebook 05 measures it). Here, in training, each channel's mean and
+    variance are taken over the real positions of the batch (``mask`` True) and the running
+    averages are updated with those; in eval mode it is a plain BatchNorm with the running
+    statistics. Same parameters and buffers as ``BatchNorm1d`` (saved weights load either way).
+
+    >>> bn = MaskedBatchNorm1d(2)
+    >>> x = torch.tensor([[[1.0, 3.0, 0.0], [2.0, 2.0, 0.0]]])    # one row, 2 real positions + 1 pad
+    >>> y = bn(x, torch.tensor([[True, True, False]]))
+    >>> [round(v, 3) for v in y[0, 0, :2].tolist()], [round(v, 2) for v in bn.running_mean.tolist()]
+    ([-1.0, 1.0], [0.2, 0.2])
+    """
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.training or mask is None:
+            return super().forward(x)
+        weights = mask.unsqueeze(1).to(x.dtype)  # (B, 1, L): 1 at real positions
+        n = weights.sum().clamp(min=2)
+        mean = (x * weights).sum(dim=(0, 2)) / n  # (C,)
+        var = ((x - mean[:, None]) ** 2 * weights).sum(dim=(0, 2)) / n  # (C,) biased, as BN uses
+        with torch.no_grad():
+            self.num_batches_tracked += 1
+            self.running_mean.lerp_(mean, self.momentum)
+            self.running_var.lerp_(var * n / (n - 1), self.momentum)  # unbiased, as BN stores
+        x_hat = (x - mean[:, None]) / torch.sqrt(var[:, None] + self.eps)
+        return x_hat * self.weight[:, None] + self.bias[:, None]  # (B, C, L)
+
+
 class ConvBlock(nn.Module):
     """Eq. 5-6: ``y = ReLU(BN(conv(x)))`` (with "same" padding), zero the padding, max-pool, dropout.
 
     ``(B, C_in, L)``, lengths ``(B,)`` -> ``(B, C_out, ceil(L / pool))``, lengths ``ceil(l / pool)``.
-    The mask keeps padded positions at exactly zero, so the next convolution sees the same zeros
-    whether a row has 0 or 1,000 padding columns; with ReLU features >= 0, a pooling window that
-    straddles the end of a row returns the max of its real part.
+    The BatchNorm's statistics come from real positions only (``MaskedBatchNorm1d``). The mask keeps
+    padded positions at exactly zero, so the next convolution sees the same zeros whether a row has
+    0 or 1,000 padding columns; with ReLU features >= 0, a pooling window that straddles the end of a
+    row returns the max of its real part. ``dropout`` (default 0) acts on the block's output, i.e.
+    on the next block's BatchNorm input: it makes the statistics seen in training differ from those
+    at test time, so the classifiers keep their dropout in the dense head instead (notebook 05).
+    ``norm="batch"`` takes the statistics over every position, padding included (plain
+    ``BatchNorm1d``; the course's CNN before notebook 05's experiment), for comparison.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 9, pool: int = 4,
-                 dropout: float = 0.1):
+                 dropout: float = 0.0, norm: str = "masked"):
         super().__init__()
-        self.pool = pool
+        if norm not in ("masked", "batch"):
+            raise ValueError(f"norm must be 'masked' or 'batch', got {norm!r}")
+        self.pool, self.masked = pool, norm == "masked"
         self.conv = nn.Conv1d(in_channels, out_channels, kernel_size, padding="same")
-        self.norm = nn.BatchNorm1d(out_channels)
+        self.norm = MaskedBatchNorm1d(out_channels)
         self.drop = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        y = F.relu(self.norm(self.conv(x)))  # (B, C_out, L)          eq. 5
-        y = y * length_mask(lengths, y.shape[-1]).unsqueeze(1)  # padding -> 0
+        mask = length_mask(lengths, x.shape[-1])  # (B, L) True at real positions
+        y = F.relu(self.norm(self.conv(x), mask if self.masked else None))  # (B, C_out, L)   eq. 5
+        y = y * mask.unsqueeze(1)  # padding -> 0
         if self.pool > 1:
             y = F.max_pool1d(y, self.pool, ceil_mode=True)  # (B, C_out, ceil(L/pool))   eq. 6
             lengths = torch.div(lengths + self.pool - 1, self.pool, rounding_mode="floor")
@@ -172,12 +214,11 @@ class ConvStack(nn.Module):
     """Convolution blocks in a row: ``(B, 4, L)`` -> ``(B, channels[-1], ~L / pool**n)`` and lengths."""
 
     def __init__(self, in_channels: int = 4, channels=(64, 128), kernel_size: int = 9, pool: int = 4,
-                 dropout: float = 0.1):
+                 dropout: float = 0.0, norm: str = "masked"):
         super().__init__()
         sizes = [in_channels, *channels]
-        self.blocks = nn.ModuleList(
-            ConvBlock(c_in, c_out, kernel_size, pool, dropout) for c_in, c_out in zip(sizes[:-1], sizes[1:], strict=True)
-        )
+        self.blocks = nn.ModuleList(ConvBlock(c_in, c_out, kernel_size, pool, dropout, norm)
+                                    for c_in, c_out in zip(sizes[:-1], sizes[1:], strict=True))
         self.out_channels = sizes[-1]
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -285,22 +326,41 @@ class Head(nn.Module):
 class CNN(nn.Module):
     """Convolutional classifier (paper eq. 5-6).
 
-    ``(B, 4, L)`` -> conv blocks, each ``max_pool(ReLU(BN(conv(x))))`` -> ``(B, C, ~L/pool**n)`` ->
-    global mean + max over real positions -> ``(B, 2C)`` -> dense head -> ``(B, n_classes)``.
+    ``(B, 4, L)`` -> conv blocks, each ``max_pool(ReLU(BN(conv(x))))`` -> ``(B, C, T)`` with
+    ``T = ceil(L / pool**n)`` -> a summary -> dense head -> ``(B, n_classes)``. Two summaries:
+
+    * ``head="meanmax"`` (ours, the default): mean and max of each channel over the real positions,
+      ``(B, 2C)``: where a motif sits does not matter, and padding is never seen;
+    * ``head="flatten"`` (the paper's "flattening layer" before "several dense layers"): all ``C * T``
+      values in a row, ``(B, C * T)``: every position has its own weights, so ``length`` (the
+      input length, eq. 1) must be given and every input must have it.
+
     Defaults: 3 blocks of 64, 128, 128 filters of width 9, pool 4 (1000 -> 250 -> 63 -> 16 positions).
-    Padding is masked (see the module docstring): the global pool only sees real positions.
+    Padding is masked (see the module docstring).
     """
 
     def __init__(self, n_classes: int = 7, in_channels: int = 4, channels=(64, 128, 128),
-                 kernel_size: int = 9, pool: int = 4, conv_dropout: float = 0.1, head_hidden: int = 128,
-                 dropout: float = 0.3):
+                 kernel_size: int = 9, pool: int = 4, conv_dropout: float = 0.0, head_hidden: int = 128,
+                 dropout: float = 0.3, head: str = "meanmax", length: int = 1000, norm: str = "masked"):
         super().__init__()
-        self.features = ConvStack(in_channels, channels, kernel_size, pool, conv_dropout)
-        self.head = Head(2 * self.features.out_channels, n_classes, head_hidden, dropout)
+        if head not in ("meanmax", "flatten"):
+            raise ValueError(f"head must be 'meanmax' or 'flatten', got {head!r}")
+        self.summary, self.length = head, length
+        self.features = ConvStack(in_channels, channels, kernel_size, pool, conv_dropout, norm)
+        steps = length
+        for _ in self.features.blocks:
+            steps = -(-steps // pool) if pool > 1 else steps  # ceil: the pooling keeps a partial window
+        width = 2 * self.features.out_channels if head == "meanmax" else self.features.out_channels * steps
+        self.head = Head(width, n_classes, head_hidden, dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.summary == "flatten" and x.shape[-1] != self.length:
+            raise ValueError(f"head='flatten' was built for inputs of length {self.length}, got "
+                             f"{x.shape[-1]}: build the CNN with length={x.shape[-1]}")
         lengths = sequence_lengths(x)  # (B,)
         h, lengths = self.features(x, lengths)  # (B, C, T)
+        if self.summary == "flatten":
+            return self.head(h.flatten(1))  # (B, C * T) -> (B, n_classes)
         z = masked_mean_max(h.transpose(1, 2), lengths.clamp(min=1))  # (B, 2C)
         return self.head(z)  # (B, n_classes)
 
@@ -345,11 +405,11 @@ class ConvRecurrentNet(nn.Module):
 
     def __init__(self, n_classes: int = 7, cell: str = "lstm", bidirectional: bool = False,
                  in_channels: int = 4, channels=(64, 128), kernel_size: int = 9, pool: int = 4,
-                 conv_dropout: float = 0.1, hidden_size: int = 128, num_layers: int = 1,
+                 conv_dropout: float = 0.0, hidden_size: int = 128, num_layers: int = 1,
                  rnn_dropout: float = 0.0, summary: str = "meanmax", head_hidden: int = 128,
-                 dropout: float = 0.3, head_norm: bool = True):
+                 dropout: float = 0.3, head_norm: bool = True, norm: str = "masked"):
         super().__init__()
-        self.features = ConvStack(in_channels, channels, kernel_size, pool, conv_dropout)
+        self.features = ConvStack(in_channels, channels, kernel_size, pool, conv_dropout, norm)
         self.encoder = RecurrentEncoder(self.features.out_channels, cell, hidden_size, num_layers,
                                         bidirectional, rnn_dropout, summary)
         self.head = Head(self.encoder.out_features, n_classes, head_hidden, dropout, norm=head_norm)

@@ -221,3 +221,25 @@ def test_copy_weights_from_rejects_what_it_cannot_copy():
         models.ScratchGRU(5, 7).copy_weights_from(nn.GRU(5, 7, bidirectional=True))
     with pytest.raises(ValueError, match="bias"):
         models.ScratchGRU(5, 7).copy_weights_from(nn.GRU(5, 7, bias=False))
+
+
+def test_masked_batchnorm_uses_real_positions_only_and_padding_does_not_matter():
+    torch.manual_seed(0)
+    lengths = torch.tensor([5, 3, 8])
+    real = [torch.randn(4, int(n)) for n in lengths]              # 4 channels, rows of 5, 3 and 8
+    reference = nn.BatchNorm1d(4)
+    expected = reference(torch.cat(real, dim=1)[None])[0]          # BN over the real columns only
+    for width in (8, 20):                                          # little or much padding
+        x = torch.zeros(3, 4, width)
+        for b, r in enumerate(real):
+            x[b, :, :r.shape[1]] = r
+        bn = models.MaskedBatchNorm1d(4)
+        y = bn(x, models.length_mask(lengths, width))
+        got = torch.cat([y[b, :, :n] for b, n in enumerate(lengths.tolist())], dim=1)
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(bn.running_mean, reference.running_mean)
+        torch.testing.assert_close(bn.running_var, reference.running_var)
+    bn.eval()                                                      # eval: running statistics, as BN
+    reference.eval()
+    torch.testing.assert_close(bn(x), reference(x))
+    assert set(bn.state_dict()) == set(nn.BatchNorm1d(4).state_dict())
