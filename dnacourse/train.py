@@ -602,7 +602,8 @@ def fit(
                      device_type=run.device.type, optimizer=_name_of(optimizer), scheduler=_name_of(scheduler),
                      loss_fn=_name_of(loss_fn), to_input=_name_of(to_input))
     if checkpoint_dir is not None:  # the settings name the file: the same run resumes the same file
-        checkpoint, resume = checkpoint_path(checkpoint_dir, model, {**config, "epochs": int(epochs)}), True
+        checkpoint = checkpoint_path(checkpoint_dir, model, {**config, "epochs": int(epochs)})
+        resume = checkpoint.exists()
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     train, val = train.to(run.device), val.to(run.device)
     runtime.seed_everything(seed)
