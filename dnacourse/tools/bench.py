@@ -27,7 +27,6 @@ FLOP counts, GPU-time estimates and memory helpers for notebooks are in ``dnacou
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import time
 from pathlib import Path
@@ -36,7 +35,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import augment, encoding, runtime
+from .. import augment, encoding, promoters, runtime
 from ..cost import peak_rss_mib
 from ..data import SequenceData
 from ..results import markdown_table
@@ -209,18 +208,6 @@ def model_family(name: str) -> str:
     return "legnet" if str(name).lower().startswith("legnet") else "classifier"
 
 
-def _legnet_one_hot():
-    """LegNet's 6-channel input function, from the module that has it (promoters, else encoding)."""
-    for name in ("promoters", "encoding"):
-        try:
-            module = importlib.import_module(f"dnacourse.{name}")
-        except ImportError:
-            continue
-        if hasattr(module, "legnet_one_hot"):
-            return module.legnet_one_hot
-    return None
-
-
 def family_input(channels: int):
     """``to_input(idx) -> (B, channels, L)`` float: one-hot for 4 channels, LegNet's 6 for 6.
 
@@ -229,8 +216,8 @@ def family_input(channels: int):
     """
     if channels == 4:
         return encoding.index_to_one_hot
-    if channels == 6 and (legnet_one_hot := _legnet_one_hot()) is not None:
-        return legnet_one_hot
+    if channels == 6:
+        return promoters.legnet_one_hot
 
     def to_input(idx):  # one-hot plus zero planes (flags) up to the family's channel count
         x = encoding.index_to_one_hot(idx)
