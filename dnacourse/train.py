@@ -218,12 +218,17 @@ def _save_checkpoint(path: Path, state: dict) -> None:
     os.replace(tmp, path)
 
 
+def _stable_repr(obj) -> str:
+    """``repr(obj)`` without object addresses (a lambda's ``at 0x7f...`` changes every run)."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(obj))
+
+
 def model_fingerprint(model: torch.nn.Module) -> str:
     """A short hash of a model's structure: its ``repr`` (layer types and hyperparameters) and the
     name and shape of every weight. Equal for two builds of the same model, different when a layer,
     a width or a hyperparameter shown by ``repr`` (kernel, dilation, dropout, alpha) differs."""
     shapes = [(name, tuple(value.shape)) for name, value in model.state_dict().items()]
-    text = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(model))   # a lambda's address changes every run
+    text = _stable_repr(model)
     return hashlib.sha1(f"{text}|{shapes}".encode()).hexdigest()[:12]
 
 
@@ -418,7 +423,7 @@ def _name_of(fn) -> str | None:
     """A stable text for a function-valued setting (its qualified name), for configs and keys."""
     if fn is None:
         return None
-    return getattr(fn, "__qualname__", None) or re.sub(r" at 0x[0-9a-fA-F]+", "", repr(fn))
+    return getattr(fn, "__qualname__", None) or _stable_repr(fn)
 
 
 def data_fingerprint(*datasets: SequenceData) -> str:
