@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -36,7 +37,8 @@ import pandas as pd
 import torch
 
 from . import encoding, runtime
-from ._checks import check_codes
+from ._checks import check_codes, check_int, check_positive
+from ._files import atomic_write, file_lock, publish, temporary_folder
 
 __all__ = [
     "GENE_FAMILIES", "REGISTRY", "DataFile", "DataUnavailableError", "ChecksumError", "ChecksumWarning",
@@ -271,17 +273,11 @@ def _fetch(name: str) -> tuple[Path, str]:
     root = _cache_root()
     cached = root / entry.filename if root is not None else None
     if cached is not None and cached.is_file():                      # 1. cache
-        problem = _mismatch(entry, file_checksum(cached, entry.checksum[0]))
-        if problem is None:
+        if _mismatch(entry, file_checksum(cached, entry.checksum[0])) is None:
             return _found(name, cached, "cache")
-        aside = cached.with_name(cached.name + ".corrupt")
-        try:
-            os.replace(cached, aside)
-        except OSError as err:
-            raise ChecksumError(f"the cached copy of {entry.filename} at {cached} is corrupt ({problem}) and "
-                                f"could not be moved aside ({err}); delete it and run again") from err
-        warnings.warn(f"the cached copy of {entry.filename} at {cached} failed its checksum ({problem}); "
-                      f"moved it to {aside.name} and fetching the file again", ChecksumWarning, stacklevel=3)
+        with file_lock(cached):  # another process may be replacing it right now
+            if _cached_copy_is_good(entry, cached):
+                return _found(name, cached, "cache")
     mirror = runtime.mirror_dir()
     if mirror is not None and entry.in_mirror and (mirror / entry.filename).is_file():   # 2. mirror
         path = mirror / entry.filename
@@ -290,9 +286,36 @@ def _fetch(name: str) -> tuple[Path, str]:
             raise ChecksumError(f"the mirror copy of {entry.filename} at {path} is corrupt ({problem}); "
                                 f"replace it with a fresh copy, or unset {runtime.MIRROR_ENV} to download it")
         return _found(name, path, "mirror")
-    if entry.derived_from is not None:                                 # 3. derive
-        return _found(name, _derive(entry), "derived")
-    return _found(name, _download_verified(entry), "download")        # 4. download
+    dest = _writable_target(entry)
+    try:
+        with file_lock(dest):  # one process makes the file; the others wait, then find it in the cache
+            if _cached_copy_is_good(entry, dest):
+                return _found(name, dest, "cache")
+            if entry.derived_from is not None:                             # 3. derive
+                return _found(name, _derive(entry, dest), "derived")
+            return _found(name, _download_verified(entry, dest), "download")  # 4. download
+    except (DataUnavailableError, ChecksumError):
+        with contextlib.suppress(OSError):
+            dest.parent.rmdir()  # leave no empty folder behind
+        raise
+
+
+def _cached_copy_is_good(entry: DataFile, cached: Path) -> bool:
+    """True if ``cached`` passes its checksum; else it is moved aside (``.corrupt``) with a warning."""
+    if not cached.is_file():
+        return False
+    problem = _mismatch(entry, file_checksum(cached, entry.checksum[0]))
+    if problem is None:
+        return True
+    aside = cached.with_name(cached.name + ".corrupt")
+    try:
+        os.replace(cached, aside)
+    except OSError as err:
+        raise ChecksumError(f"the cached copy of {entry.filename} at {cached} is corrupt ({problem}) and "
+                            f"could not be moved aside ({err}); delete it and run again") from err
+    warnings.warn(f"the cached copy of {entry.filename} at {cached} failed its checksum ({problem}); "
+                  f"moved it to {aside.name} and fetching the file again", ChecksumWarning, stacklevel=4)
+    return False
 
 
 def _found(name: str, path: Path, source: str) -> tuple[Path, str]:
@@ -348,35 +371,44 @@ def _download(url: str, dest: Path) -> None:
         logger.setLevel(level)
 
 
-def _download_verified(entry: DataFile) -> Path:
-    dest = _writable_target(entry)
-    try:
-        _download(entry.url, dest)
-        if not dest.is_file():
-            raise FileNotFoundError(f"the downloader wrote nothing to {dest}")
-    except Exception as err:  # no network, HTTP error, ...: one clear message
-        dest.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            dest.parent.rmdir()  # leave no empty folder behind
-        raise _unavailable(entry, "no verified copy in the cache or the mirror, and the download failed "
-                           f"({type(err).__name__}: {err})") from err
-    problem = _mismatch(entry, file_checksum(dest, entry.checksum[0]))
-    if problem is None:
-        return dest
-    size = dest.stat().st_size
-    if entry.checksum_verified:
-        dest.unlink()
-        raise ChecksumError(f"the download of {entry.filename} from {entry.url} is corrupt or incomplete "
-                            f"({problem}, {size:,} bytes); it was deleted. Run again to retry.")
+def _download_verified(entry: DataFile, dest: Path) -> Path:
+    """Download ``entry`` into a fresh folder beside ``dest``, check it, then move it to ``dest``."""
     kept = dest.with_name(dest.name + ".unverified")
-    os.replace(dest, kept)
-    raise ChecksumError(f"the download of {entry.filename} from {entry.url} does not match the registry "
-                        f"({problem}, {size:,} bytes). That checksum comes from a third party and was never "
-                        f"verified: the download may be fine and the checksum wrong, or the download may be "
-                        f"incomplete. It was kept as {kept}.")
+    if kept.is_file():  # an earlier download failed the unverified checksum: do not fetch it again
+        raise ChecksumError(
+            f"an earlier download of {entry.filename} from {entry.url} did not match the registry's "
+            f"{entry.checksum[0]} (a third-party checksum, never verified) and was kept as {kept} "
+            f"({kept.stat().st_size:,} bytes); it is not downloaded again. Delete that file to download "
+            "it once more.")
+    folder = temporary_folder(dest)
+    tmp = folder / dest.name
+    try:
+        try:
+            _download(entry.url, tmp)
+            if not tmp.is_file():
+                raise FileNotFoundError(f"the downloader wrote nothing to {tmp}")
+        except Exception as err:  # no network, HTTP error, ...: one clear message
+            raise _unavailable(entry, "no verified copy in the cache or the mirror, and the download "
+                               f"failed ({type(err).__name__}: {err})") from err
+        problem = _mismatch(entry, file_checksum(tmp, entry.checksum[0]))
+        size = tmp.stat().st_size
+        if problem is None:
+            publish(tmp, dest)
+            return dest
+        if entry.checksum_verified:
+            raise ChecksumError(f"the download of {entry.filename} from {entry.url} is corrupt or incomplete "
+                                f"({problem}, {size:,} bytes); it was deleted. Run again to retry.")
+        publish(tmp, kept)
+        raise ChecksumError(f"the download of {entry.filename} from {entry.url} does not match the registry "
+                            f"({problem}, {size:,} bytes). That checksum comes from a third party and was "
+                            f"never verified: the download may be fine and the checksum wrong, or the "
+                            f"download may be incomplete. It was kept as {kept}; delete that file to "
+                            "download it again.")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-def _derive(entry: DataFile) -> Path:
+def _derive(entry: DataFile, dest: Path) -> Path:
     parent = _entry(entry.derived_from)
     try:
         parent_path = fetch(parent.name)
@@ -388,11 +420,7 @@ def _derive(entry: DataFile) -> Path:
     if problem is not None:
         raise ChecksumError(f"deriving {entry.filename} from {parent_path} ({entry.recipe}) did not give the "
                             f"expected bytes ({problem})")
-    dest = _writable_target(entry)
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, dest)
-    return dest
+    return atomic_write(dest, lambda fh: fh.write(data))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -756,11 +784,23 @@ def make_motif_dataset(n_per_class: int = 200, n_classes: int = 3, length: int =
     >>> df.shape, len(df["sequence"][0]), df.attrs["motifs"][0].shape
     ((4, 4), 20, (4, 4))
     """
+    for value, what in ((n_per_class, "n_per_class"), (n_classes, "n_classes"), (length, "length"),
+                        (motif_length, "motif_length")):
+        check_int(value, what)
     if motif_length > length:
         raise ValueError(f"motif_length ({motif_length}) must not exceed length ({length})")
+    if n_classes > 4 ** min(motif_length, 16):
+        raise ValueError(f"n_classes={n_classes} needs {n_classes} distinct motifs, but motif_length="
+                         f"{motif_length} allows only {4 ** motif_length}: use a longer motif_length")
+    check_positive(alpha, "alpha")
     rng = np.random.default_rng(seed)
     pwms, consensus = [], []
+    tries = 0
     while len(pwms) < n_classes:
+        tries += 1  # a new consensus is likely at every draw: the bound only guards against a hang
+        if tries > 1000 * n_classes:
+            raise ValueError(f"could not draw {n_classes} distinct motifs of length {motif_length} with "
+                             f"alpha={alpha}: use a longer motif_length or fewer classes")
         pwm = rng.dirichlet(np.full(4, alpha), size=motif_length).T           # (4, w), columns sum to 1
         cons = "".join("ACGT"[b] for b in pwm.argmax(axis=0))
         if cons not in consensus:  # distinct motifs per class

@@ -27,6 +27,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from ._checks import check_fraction
+
 __all__ = ["related_pairs", "leaking_pairs", "Split", "random_split", "grouped_split"]
 
 
@@ -62,6 +64,81 @@ def _kmer_matrix(seqs: list[str], k: int) -> sparse.csr_matrix:
     return matrix
 
 
+def _sequence_list(seqs, what: str) -> list[str]:
+    """``seqs`` as a list of str; a missing value (NaN, None) or a number raises, naming its position."""
+    items = list(seqs)
+    for i, s in enumerate(items):
+        if not isinstance(s, str):
+            raise TypeError(f"{what}[{i}] is {s!r} ({type(s).__name__}), not a sequence: drop or fill missing "
+                            "sequences first, e.g. df.dropna(subset=['sequence'])")
+    return items
+
+
+@dataclass
+class _Related:
+    """Related sequences at the level of distinct sequences (identical rows share one id)."""
+
+    codes: np.ndarray        # (rows,) id of each row's distinct sequence (case-insensitive)
+    u: np.ndarray            # related pairs of distinct sequences, u != v (within one list: u < v)
+    v: np.ndarray
+    containment: np.ndarray
+    n_unique: int
+
+
+def _related(seqs: list[str], k: int, threshold: float, n_a: int | None = None) -> _Related:
+    """Compare each distinct sequence once: ``n_a=None``: within ``seqs``; else ``seqs[:n_a]`` against
+    ``seqs[n_a:]``. Identical rows are grouped first, so thousands of copies cost one row of k-mers."""
+    codes, uniques = pd.factorize(pd.Series(seqs, dtype=object).str.upper())
+    matrix = _kmer_matrix(list(uniques), k)
+    sizes = np.asarray(matrix.getnnz(axis=1))
+    if n_a is None:
+        common = matrix[:, np.asarray(matrix.getnnz(axis=0)) > 1]   # k-mers in one sequence share nothing
+        shared = sparse.triu(common @ common.T, k=1).tocoo()
+        u, v, count = shared.row, shared.col, shared.data
+    else:
+        in_a, in_b = np.unique(codes[:n_a]), np.unique(codes[n_a:])
+        shared = (matrix[in_a] @ matrix[in_b].T).tocoo()
+        u, v, count = in_a[shared.row], in_b[shared.col], shared.data
+    containment = count / np.maximum(np.minimum(sizes[u], sizes[v]), 1)
+    keep = (containment >= threshold) & (u != v)
+    return _Related(codes, u[keep], v[keep], containment[keep], len(uniques))
+
+
+def _members(codes: np.ndarray, n_unique: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of each distinct sequence: ``(rows sorted by id, first position of each id, count)``."""
+    order = np.argsort(codes, kind="stable")
+    count = np.bincount(codes, minlength=n_unique)
+    return order, np.cumsum(count) - count, count
+
+
+def _expand(u, v, members_a, members_b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (row of u, row of v) for each pair ``(u[p], v[p])``: ``(i, j, p)``."""
+    (order_a, start_a, count_a), (order_b, start_b, count_b) = members_a, members_b
+    na, nb = count_a[u], count_b[v]
+    total = na * nb
+    p = np.repeat(np.arange(len(u)), total)
+    offset = np.arange(int(total.sum())) - np.repeat(np.cumsum(total) - total, total)
+    return order_a[start_a[u][p] + offset // nb[p]], order_b[start_b[v][p] + offset % nb[p]], p
+
+
+def _identical_within(members) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``i < j`` of rows that hold the same sequence (upper triangle of each group)."""
+    order, start, count = members
+    groups = np.flatnonzero(count > 1)
+    size = count[groups].astype(np.int64)
+    m = size * (size - 1) // 2
+    g = np.repeat(np.arange(len(groups)), m)
+    t = np.arange(int(m.sum())) - np.repeat(np.cumsum(m) - m, m)  # index of the pair inside its group
+    c = size[g]
+    a = np.floor(((2 * c - 1) - np.sqrt((2 * c - 1) ** 2 - 8 * t)) / 2).astype(np.int64)
+    before = a * (2 * c - a - 1) // 2                                   # pairs whose first member is < a
+    a = np.where(before > t, a - 1, a)                                 # undo floating-point rounding
+    a = np.where((a + 1) * (2 * c - a - 2) // 2 <= t, a + 1, a)
+    b = t - a * (2 * c - a - 1) // 2 + a + 1
+    first = start[groups][g]
+    return order[first + a], order[first + b]
+
+
 def related_pairs(seqs, other=None, k: int = 15, threshold: float = 0.5) -> pd.DataFrame:
     """Pairs of related sequences: identical, one a substring of the other, or near-duplicates.
 
@@ -70,57 +147,53 @@ def related_pairs(seqs, other=None, k: int = 15, threshold: float = 0.5) -> pd.D
     shared distinct k-mers / min of the two counts; k-mers with N are skipped). A substring has
     containment 1.0; one mismatch in a 1,000 bp copy removes at most k of ~985 k-mers (0.985).
     Sequences without any clean k-mer (shorter than k) are related only to identical copies. With
-    k=15 two unrelated random sequences essentially never share a k-mer (4**15 ≈ 1e9).
+    k=15 two unrelated random sequences essentially never share a k-mer (4**15 ≈ 1e9). Identical
+    sequences are grouped first: each distinct sequence is compared once, however many copies it has.
 
     With ``other=None``: pairs within ``seqs`` (i < j). Otherwise: pairs (i in seqs, j in other).
-    Returns a DataFrame with ``i``, ``j``, ``containment`` and ``identical``.
+    Returns a DataFrame with ``i``, ``j``, ``containment`` and ``identical``. A missing sequence
+    (NaN, None) raises ``TypeError`` naming its position.
 
     >>> related_pairs(["ACGTACGTTGCAAGCTTAGC", "CGTACGTTGCAAGCT", "TTTTTGGGGGCCCCCAAAAA"], k=8)
        i  j  containment  identical
     0  0  1          1.0      False
     """
-    seqs = [str(s) for s in seqs]
-    cross = other is not None
-    both = seqs + ([str(s) for s in other] if cross else [])
-    n_a = len(seqs)
-    matrix = _kmer_matrix(both, k)
-    sizes = np.asarray(matrix.getnnz(axis=1))
-    if cross:
-        shared = (matrix[:n_a] @ matrix[n_a:].T).tocoo()
-        i, j, count = shared.row, shared.col + n_a, shared.data
+    seqs = _sequence_list(seqs, "seqs")
+    if other is None:
+        rel = _related(seqs, k, threshold)
+        members = _members(rel.codes, rel.n_unique)
+        i, j, p = _expand(rel.u, rel.v, members, members)
+        i, j = np.minimum(i, j), np.maximum(i, j)
+        same_i, same_j = _identical_within(members)
     else:
-        common = matrix[:, np.asarray(matrix.getnnz(axis=0)) > 1]   # k-mers in one sequence share nothing
-        shared = sparse.triu(common @ common.T, k=1).tocoo()
-        i, j, count = shared.row, shared.col, shared.data
-    containment = count / np.maximum(np.minimum(sizes[i], sizes[j]), 1)
-    keep = containment >= threshold
-    # identical sequences (also catches copies too short for any k-mer)
-    codes = pd.Series(both).str.upper().factorize()[0]
-    left = pd.DataFrame({"code": codes[:n_a], "i": np.arange(n_a)})
-    right = pd.DataFrame({"code": codes[n_a:], "j": np.arange(n_a, len(both))}) if cross else \
-        left.rename(columns={"i": "j"})
-    same = left.merge(right, on="code")
-    same = same[same["i"] < same["j"]] if not cross else same
-    pairs = pd.DataFrame({"i": np.concatenate([i[keep], same["i"]]).astype(np.int64),
-                          "j": np.concatenate([j[keep], same["j"]]).astype(np.int64),
-                          "containment": np.concatenate([containment[keep], np.ones(len(same))])})
-    pairs = pairs.drop_duplicates(["i", "j"]).sort_values(["i", "j"], ignore_index=True)
-    pairs["identical"] = codes[pairs["i"]] == codes[pairs["j"]]
-    if cross:
-        pairs["j"] -= n_a
-    return pairs
+        other = _sequence_list(other, "other")
+        rel = _related(seqs + other, k, threshold, n_a=len(seqs))
+        members_a = _members(rel.codes[:len(seqs)], rel.n_unique)
+        members_b = _members(rel.codes[len(seqs):], rel.n_unique)
+        i, j, p = _expand(rel.u, rel.v, members_a, members_b)
+        both = np.flatnonzero((members_a[2] > 0) & (members_b[2] > 0))   # in seqs and in other
+        same_i, same_j, _ = _expand(both, both, members_a, members_b)
+    pairs = pd.DataFrame({"i": np.concatenate([i, same_i]).astype(np.int64),
+                          "j": np.concatenate([j, same_j]).astype(np.int64),
+                          "containment": np.concatenate([rel.containment[p], np.ones(len(same_i))]),
+                          "identical": np.repeat([False, True], [len(i), len(same_i)])})
+    return pairs.sort_values(["i", "j"], ignore_index=True)
 
 
 def leaking_pairs(seqs_a, seqs_b, k: int = 15, threshold: float = 0.5) -> int:
     """Number of related pairs (a in seqs_a, b in seqs_b): identical, substring or near-duplicate.
 
     The criterion is that of ``related_pairs``. 0 means no sequence of ``seqs_b`` is a copy, a
-    fragment or a near-copy of one in ``seqs_a``.
+    fragment or a near-copy of one in ``seqs_a``. Counted without listing the pairs.
 
     >>> leaking_pairs(["ACGTACGTTGCAAGCTTAGC"], ["ACGTACGTTGCAAGCTTAGC", "TTTTTGGGGGCCCCCAAAAA"], k=8)
     1
     """
-    return len(related_pairs(seqs_a, seqs_b, k=k, threshold=threshold))
+    seqs_a, seqs_b = _sequence_list(seqs_a, "seqs_a"), _sequence_list(seqs_b, "seqs_b")
+    rel = _related(seqs_a + seqs_b, k, threshold, n_a=len(seqs_a))
+    count_a = np.bincount(rel.codes[:len(seqs_a)], minlength=rel.n_unique)
+    count_b = np.bincount(rel.codes[len(seqs_a):], minlength=rel.n_unique)
+    return int(np.sum(count_a[rel.u] * count_b[rel.v]) + np.sum(count_a * count_b))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -159,12 +232,17 @@ class Split:
     __repr__ = summary
 
 
-def _count_leaks(pairs: pd.DataFrame, n: int, train, val, test) -> dict[str, int]:
-    part = np.full(n, -1)
+def _count_leaks(rel: _Related, train, val, test) -> dict[str, int]:
+    """Related pairs of rows across the parts, counted from the distinct sequences (no pair list)."""
+    part = np.full(len(rel.codes), -1)
     part[train], part[val], part[test] = 0, 1, 2
-    a, b = part[pairs["i"].to_numpy()], part[pairs["j"].to_numpy()]
+    counts = np.zeros((rel.n_unique, 3), dtype=np.int64)   # rows of each distinct sequence per part
+    placed = part >= 0
+    np.add.at(counts, (rel.codes[placed], part[placed]), 1)
+
     def count(x, y):
-        return int(np.sum(((a == x) & (b == y)) | ((a == y) & (b == x))))
+        across = counts[rel.u, x] * counts[rel.v, y] + counts[rel.u, y] * counts[rel.v, x]
+        return int(across.sum() + np.sum(counts[:, x] * counts[:, y]))   # + identical copies
     return {"train-test": count(0, 2), "train-val": count(0, 1), "val-test": count(1, 2)}
 
 
@@ -179,6 +257,14 @@ def _labels_and_seqs(data, sequences=None):
     if seqs is not None and len(seqs) != n:
         raise ValueError(f"{len(seqs)} sequences for {n} rows")
     return n, labels, (list(seqs) if seqs is not None else None)
+
+
+def _check_sizes(test_size, val_size) -> None:
+    """``test_size`` in (0, 1) and ``val_size`` in [0, 1): fractions of the rows."""
+    if check_fraction(test_size, "test_size") in (0.0, 1.0):
+        raise ValueError(f"test_size must be a fraction of the rows between 0 and 1 (e.g. 0.2), got {test_size}")
+    if check_fraction(val_size, "val_size") == 1.0:
+        raise ValueError(f"val_size must be a fraction of the training rows in [0, 1) (e.g. 0.1), got {val_size}")
 
 
 def random_split(df_or_labels, test_size: float = 0.2, val_size: float = 0.1, seed: int = 0,
@@ -200,6 +286,7 @@ def random_split(df_or_labels, test_size: float = 0.2, val_size: float = 0.1, se
     """
     from sklearn.model_selection import train_test_split
 
+    _check_sizes(test_size, val_size)
     n, labels, seqs = _labels_and_seqs(df_or_labels, sequences)
     idx = np.arange(n)
     trainval, test = train_test_split(idx, test_size=test_size, stratify=labels, random_state=seed)
@@ -211,15 +298,21 @@ def random_split(df_or_labels, test_size: float = 0.2, val_size: float = 0.1, se
     train, val, test = np.sort(train), np.sort(val), np.sort(test)
     leaks = None
     if seqs is not None:
-        leaks = _count_leaks(related_pairs(seqs, k=k, threshold=threshold), n, train, val, test)
+        leaks = _count_leaks(_related(_sequence_list(seqs, "sequences"), k, threshold), train, val, test)
     return Split(train, val, test, leaks, method=f"random, seed={seed}")
 
 
-def _held_out_groups(idx, labels, groups, fraction, seed):
+def _held_out_groups(idx, labels, groups, fraction, seed, part):
     """Split ``idx`` into (rest, held) by whole groups, stratified by label, held ≈ fraction."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     n_splits = max(2, round(1 / fraction))
+    n_groups = len(np.unique(groups[idx]))
+    if n_groups < n_splits:
+        raise ValueError(
+            f"the {len(idx):,} rows form only {n_groups} group(s) of related sequences: holding out "
+            f"{fraction:.0%} of them for {part} by whole groups needs at least {n_splits} groups. Count fewer "
+            "rows as related (a larger threshold or k), or use random_split.")
     folds = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="The least populated class")
@@ -244,19 +337,21 @@ def grouped_split(df: pd.DataFrame, test_size: float = 0.2, val_size: float = 0.
     >>> s.leaks
     {'train-test': 0, 'train-val': 0, 'val-test': 0}
     """
+    _check_sizes(test_size, val_size)
     n, labels, seqs = _labels_and_seqs(df)
     if seqs is None:
         raise ValueError("grouped_split needs a DataFrame with a 'sequence' column")
     labels = np.zeros(n, dtype=np.int64) if labels is None else labels
-    pairs = related_pairs(seqs, k=k, threshold=threshold)
-    graph = sparse.coo_matrix((np.ones(len(pairs)), (pairs["i"], pairs["j"])), shape=(n, n))
-    _, groups = connected_components(graph, directed=False)
-    trainval, test = _held_out_groups(np.arange(n), labels, groups, test_size, seed)
+    rel = _related(_sequence_list(seqs, "sequence"), k, threshold)
+    graph = sparse.coo_matrix((np.ones(len(rel.u)), (rel.u, rel.v)), shape=(rel.n_unique,) * 2)
+    _, component = connected_components(graph, directed=False)
+    groups = component[rel.codes]          # identical rows share a distinct sequence, so a group
+    trainval, test = _held_out_groups(np.arange(n), labels, groups, test_size, seed, "test")
     if val_size > 0:
-        train, val = _held_out_groups(trainval, labels, groups, val_size, seed)
+        train, val = _held_out_groups(trainval, labels, groups, val_size, seed, "validation")
     else:
         train, val = trainval, trainval[:0]
     train, val, test = np.sort(train), np.sort(val), np.sort(test)
-    leaks = _count_leaks(pairs, n, train, val, test)
+    leaks = _count_leaks(rel, train, val, test)
     return Split(train, val, test, leaks, method=f"grouped, k={k}, threshold={threshold}, seed={seed}",
                  groups=groups)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import math
-import os
 import re
 import time
 import warnings
@@ -40,6 +39,7 @@ from tqdm.auto import tqdm
 
 from . import encoding, runtime
 from ._checks import check_int
+from ._files import atomic_write
 from .augment import augment_batch
 from .data import SequenceData, as_data
 
@@ -50,6 +50,8 @@ HISTORY_COLUMNS = [
     "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "samples_per_s",
 ]
 CHECKPOINT_FORMAT = "dnacourse.train/1"
+_CHECKPOINT_KEYS = ("config", "epoch", "epochs", "model", "optimizer", "scheduler", "scaler", "best_state",
+                    "best_loss", "best_epoch", "bad_epochs", "history", "rng")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -211,11 +213,8 @@ def _copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
-    """Write ``state`` to ``path`` atomically: a temporary file, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    """Write ``state`` to ``path`` atomically: a new temporary file beside it, then ``os.replace``."""
+    atomic_write(path, lambda fh: torch.save(state, fh))
 
 
 def _stable_repr(obj) -> str:
@@ -239,9 +238,22 @@ def load_checkpoint(path) -> dict:
     ``scheduler``, ``scaler``, ``epoch``, ``epochs``, ``finished``, ``stopped_early``, ``best_loss``,
     ``best_epoch``, ``bad_epochs``, ``history`` (dict of lists), ``rng``, ``config``, ``name``.
     """
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    fix = "delete it (or pass another path) to train from scratch"
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # empty, truncated, not a torch file, or pickled objects weights_only refuses
+        first = str(err).strip().splitlines()[0][:200] if str(err).strip() else "no details"
+        raise ValueError(f"{path} cannot be read as a checkpoint ({type(err).__name__}: {first}): the file "
+                         f"is empty, cut short (an interrupted copy?) or of another kind; {fix}") from err
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a dnacourse.train checkpoint")
+        raise ValueError(f"{path} is not a dnacourse.train checkpoint (no format {CHECKPOINT_FORMAT!r} "
+                         f"in it: written by another program?); {fix}")
+    missing = [key for key in _CHECKPOINT_KEYS if key not in state]
+    if missing:
+        raise ValueError(f"{path} is an incomplete dnacourse.train checkpoint (missing {', '.join(missing)}); "
+                         f"{fix}")
     return state
 
 
@@ -491,11 +503,16 @@ def _resume(checkpoint: Path, config: dict, model, run: _Setup, sched, stopper: 
             "hyperparameter). Give this run its own checkpoint path, or delete the file to start over.")
     changed = {k: (state["config"].get(k), v) for k, v in config.items()
                if k != "model" and k in state["config"] and state["config"][k] != v}
-    if changed:
-        warnings.warn(f"resuming {checkpoint} with different settings {changed} (old, new): the "
-                      "result will differ from an uninterrupted run", stacklevel=3)
     model.load_state_dict(state["model"])
-    run.opt.load_state_dict(state["optimizer"])
+    run.opt.load_state_dict(state["optimizer"])   # brings the old lr back: this call's lr wins below
+    for group in run.opt.param_groups if sched is None else ():
+        group.update({k: config[k] for k in ("lr", "weight_decay") if k in group})
+    if changed:
+        lr_note = ("" if not {"lr", "weight_decay"} & set(changed) else
+                   "; the new lr and weight_decay apply from the next epoch" if sched is None else
+                   "; the learning rate follows the scheduler's stored state, not the new lr")
+        warnings.warn(f"resuming {checkpoint} with different settings {changed} (old, new){lr_note}: "
+                      "the result will differ from an uninterrupted run", stacklevel=3)
     if sched is not None and state["scheduler"] is not None:
         sched.load_state_dict(state["scheduler"])
     if run.amp and state["scaler"]:  # an empty dict comes from a run without AMP
@@ -674,6 +691,11 @@ def _check_fit_arguments(train, val, epochs, batch_size, patience, checkpoint, c
         raise ValueError("give checkpoint=<file> or checkpoint_dir=<folder>, not both")
     if resume and checkpoint is None and checkpoint_dir is None:
         raise ValueError("resume=True needs checkpoint=<path>")
+    if checkpoint is not None and not resume and Path(checkpoint).exists():
+        raise FileExistsError(
+            f"checkpoint {checkpoint} already exists (an earlier run): fit will not overwrite it. Pass "
+            "resume=True to continue that run (a finished one is returned as stored), give another "
+            "path, or delete the file to train from scratch.")
 
 
 def _epoch_postfix(row: dict, best_epoch: int) -> dict:

@@ -40,8 +40,9 @@ __all__ = ["find_notebooks", "run_notebook", "merge", "reproduce", "main"]
 def find_notebooks(folder, selection=None) -> list[Path]:
     """The course notebooks ``NN_*.ipynb`` in ``folder``, sorted; ``selection`` picks some by prefix.
 
-    ``selection``: None (all), or a list / comma-separated str of prefixes such as ``"01,10"`` or
-    ``"04_kmer"``. A prefix that matches no notebook raises ValueError naming it.
+    ``selection``: None (all), or a list / comma-separated str of notebook numbers (``"1"`` and
+    ``"01"`` are both notebook 01) or name prefixes (``"04_kmer"``). A token that matches no
+    notebook, or a selection without any token, raises ValueError naming it.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -51,11 +52,16 @@ def find_notebooks(folder, selection=None) -> list[Path]:
         return found
     if isinstance(selection, str):
         selection = [s for s in selection.split(",")]
+    tokens = [t for t in (str(s).strip().removesuffix(".ipynb") for s in selection) if t]
+    if not tokens:
+        raise ValueError(f"the notebook selection {selection!r} names no notebook; give numbers or "
+                         "prefixes such as 01,10 (or leave it out to run every notebook)")
     picked = []
-    for token in (str(s).strip().removesuffix(".ipynb") for s in selection):
-        if not token:
-            continue
-        matches = [p for p in found if p.stem.startswith(token)]
+    for token in tokens:
+        if token.isdigit():  # a number is the notebook's number: "1" is 01, never 10-18
+            matches = [p for p in found if p.stem[:2].isdigit() and int(p.stem[:2]) == int(token)]
+        else:
+            matches = [p for p in found if p.stem.startswith(token)]
         if not matches:
             raise ValueError(f"no notebook matches {token!r} in {folder}; available: "
                              f"{', '.join(p.stem[:2] for p in found) or 'none'}")
@@ -176,6 +182,10 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
     notebook_dir = Path(notebook_dir) if notebook_dir is not None else (root or Path.cwd()) / "notebooks"
     paths = find_notebooks(notebook_dir, notebooks)
     out = Path(out) if out is not None else runtime.build_dir() / f"course-{mode}"
+    sources = [p for p in paths if (out / p.name).resolve() == p.resolve()]
+    if sources:
+        raise ValueError(f"--out {out} holds the source notebooks ({sources[0].name}, ...): the executed "
+                         "copies would overwrite them. Choose another folder (default: build/course-<mode>)")
     combined = Path(combined) if combined is not None else _default_combined(mode, out)
     results_folder = out / "results"
     old = _read_json(combined, "'notebooks'") if combined.is_file() else None
