@@ -66,3 +66,34 @@ def check_codes(idx, what: str = "codes") -> torch.Tensor:
     if idx.is_floating_point() or idx.is_complex() or idx.dtype == torch.bool:
         raise TypeError(f"{what} must be an integer tensor of codes 0..5, got {idx.dtype}")
     return idx
+
+
+def check_code_values(idx: torch.Tensor, what: str = "codes", pad_at_end: bool = False) -> None:
+    """On the CPU: every code of ``idx`` is in 0..5 and, with ``pad_at_end``, PAD (5) only fills
+    the 3' end of each row. The error names the first bad row and position. Not checked on a GPU
+    (that would wait for the device every batch).
+
+    >>> check_code_values(torch.tensor([[0, 5, 1]]), "idx", pad_at_end=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: idx row 0 has PAD (5) at position 1 before a base at position 2: PAD may only fill the 3' end of a row (as encode_index pads)
+    """
+    if idx.device.type != "cpu" or not idx.numel():
+        return
+    bad = (idx < 0) | (idx > 5)
+    if bad.any():
+        where = tuple(int(i) for i in bad.nonzero()[0])
+        raise ValueError(f"{what}: codes must be in 0..5 (A C G T N PAD), got {int(idx[where])} at "
+                         f"{_position(where)} ({int(bad.sum())} bad code(s); codes range "
+                         f"{int(idx.min())}..{int(idx.max())})")
+    if pad_at_end and idx.shape[-1] > 1:
+        inner_pad = (idx[..., :-1] == 5) & (idx[..., 1:] != 5)
+        if inner_pad.any():
+            where = tuple(int(i) for i in inner_pad.nonzero()[0])
+            row = f"row {where[0]} " if len(where) == 2 else ""
+            raise ValueError(f"{what} {row}has PAD (5) at position {where[-1]} before a base at position "
+                             f"{where[-1] + 1}: PAD may only fill the 3' end of a row (as encode_index pads)")
+
+
+def _position(where: tuple[int, ...]) -> str:
+    return f"row {where[0]}, position {where[1]}" if len(where) == 2 else f"position {where[-1]}"

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._checks import check_codes, check_fraction
-from .encoding import N_CODE, PAD_CODE, reverse_complement, validate
+from ._checks import check_code_values, check_codes, check_fraction
+from .encoding import _COMPLEMENT, N_CODE, PAD_CODE, _check_alphabet, reverse_complement, validate
 
 __all__ = [
     "insert",
@@ -124,13 +124,17 @@ def random_insert(seq: str, rng=None) -> str:
 
 
 def random_delete(seq: str, rng=None) -> str:
-    """Delete the base at a random position ``0..len(seq) - 1``. Length shrinks by 1.
+    """Delete the base at a random position ``0..len(seq) - 1``. Length shrinks by 1; a 1-base
+    sequence raises ``ValueError`` (it would become empty).
 
     >>> random_delete("AAAA", np.random.default_rng(0))
     'AAA'
     """
     rng = np.random.default_rng(rng)
     _check_seq(seq)
+    if len(seq) == 1:
+        raise ValueError(f"cannot delete from the 1-base sequence {seq!r}: the result would be empty "
+                         "(augment_sequence skips deletions for such sequences)")
     return delete(seq, int(rng.integers(0, len(seq))))
 
 
@@ -185,7 +189,8 @@ def augment_sequence(seq: str, rng=None, n_edits: int = 1, kinds=KINDS) -> str:
 
 
 def _check_index_batch(idx, name: str = "idx") -> None:
-    check_codes(idx, name)
+    """Integer codes 0..5 with PAD only at the 3' end (values checked on the CPU only)."""
+    check_code_values(check_codes(idx, name), name, pad_at_end=True)
 
 
 def _real_lengths(idx: torch.Tensor) -> torch.Tensor:
@@ -222,21 +227,29 @@ def reverse_complement_index(idx: torch.Tensor) -> torch.Tensor:
     return _rc_rows(idx)
 
 
-def reverse_complement_one_hot(x: torch.Tensor) -> torch.Tensor:
-    """Reverse complement of ACGT one-hot tensors ``(4, L)`` or ``(B, 4, L)``: flip channels and length.
+def reverse_complement_one_hot(x: torch.Tensor, alphabet: str = "ACGT") -> torch.Tensor:
+    """Reverse complement of one-hot tensors ``(4, L)`` or ``(B, 4, L)``: swap the complementary
+    channels and flip the length.
 
-    Only valid for the ACGT (or AGCT) channel order. With 3' padding the all-zero padding columns
-    end up on the 5' side; for padded data prefer ``reverse_complement_index`` before one-hot.
+    ``alphabet``: the channel order the tensor was encoded with (as in ``encoding.one_hot``):
+    ``"ACGT"`` (default) or ``"AGCT"`` (LegNet) are a plain channel flip; ``"ATCG"`` (the paper's
+    order) and every other order get the right channel permutation. With 3' padding the all-zero
+    padding columns end up on the 5' side; for padded data prefer ``reverse_complement_index``.
 
     >>> from dnacourse.encoding import one_hot
     >>> bool((reverse_complement_one_hot(torch.from_numpy(one_hot("AAC"))) == torch.from_numpy(one_hot("GTT"))).all())
+    True
+    >>> x = torch.from_numpy(one_hot("AAC", alphabet="ATCG"))
+    >>> bool((reverse_complement_one_hot(x, "ATCG") == torch.from_numpy(one_hot("GTT", alphabet="ATCG"))).all())
     True
     """
     if not isinstance(x, torch.Tensor) or x.ndim not in (2, 3) or x.shape[-2] != 4:
         raise ValueError(
             f"expected a tensor shaped (4, L) or (B, 4, L), got {getattr(x, 'shape', x)!r}"
         )
-    return x.flip(dims=(-2, -1))
+    alphabet = _check_alphabet(alphabet)
+    partner = [alphabet.index(base.translate(_COMPLEMENT)) for base in alphabet]  # channel of each complement
+    return x[..., partner, :].flip(dims=(-1,))
 
 
 def augment_batch(
@@ -265,7 +278,8 @@ def augment_batch(
     3. **reverse complement**: each row, with probability ``rc_prob``, is reverse-complemented
        over its real part (A<->T, C<->G, N->N); PAD stays at the 3' end.
 
-    ``generator``: a ``torch.Generator`` on ``idx.device`` for reproducible draws.
+    ``generator``: a ``torch.Generator`` on ``idx.device`` for reproducible draws. On the CPU, codes
+    outside 0..5 and a PAD before a base raise, naming the row and position (not checked on a GPU).
 
     >>> x = torch.tensor([[0, 1, 2, 3, 4, 5]], dtype=torch.uint8)
     >>> augment_batch(x, rc_prob=1.0)
@@ -274,6 +288,9 @@ def augment_batch(
     _check_index_batch(idx)
     if idx.ndim != 2:
         raise ValueError(f"expected codes shaped (B, L), got {tuple(idx.shape)}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator on idx's device (e.g. "
+                        f"torch.Generator().manual_seed(0)) or None, got {type(generator).__name__}: {generator!r}")
     substitution_rate = check_fraction(substitution_rate, "substitution_rate")
     indel_prob = check_fraction(indel_prob, "indel_prob")
     rc_prob = check_fraction(rc_prob, "rc_prob")

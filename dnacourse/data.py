@@ -18,6 +18,7 @@ Every file is checked against its checksum before it is used.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import hashlib
@@ -37,7 +38,7 @@ import pandas as pd
 import torch
 
 from . import encoding, runtime
-from ._checks import check_codes, check_int, check_positive
+from ._checks import check_code_values, check_codes, check_int, check_positive
 from ._files import atomic_write, file_lock, publish, temporary_folder
 
 __all__ = [
@@ -438,10 +439,25 @@ _SPECIES = {  # species -> what the notebook line says about it
 }
 
 
+def _text_lines(path: Path) -> list[str]:
+    """The lines of a text file: ASCII, or UTF-8 / UTF-16 with a byte-order mark (what Excel and
+    Notepad write); other bytes become U+FFFD, which the row checks then report."""
+    raw = path.read_bytes()
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return raw.decode(codec, errors="replace").splitlines()
+    if b"\0" in raw[:1000]:
+        raise ValueError(f"{path.name} holds NUL bytes: it looks like UTF-16 or UTF-32 without a byte-order "
+                         "mark (or a binary file). Save it as plain text (ASCII or UTF-8)")
+    return raw.decode("ascii", errors="replace").splitlines()
+
+
 def read_gene_family_file(path: str | os.PathLike) -> pd.DataFrame:
     """Read a gene-family table (``sequence<TAB>class`` header, CRLF or LF) and check every row.
 
-    Returns columns ``sequence`` (uppercase), ``label`` (int 0-6) and ``family``. Empty sequences,
+    A UTF-8 or UTF-16 byte-order mark is read (files saved by Excel or Notepad); a file with only the
+    header raises. Returns columns ``sequence`` (uppercase), ``label`` (int 0-6) and ``family``. Empty sequences,
     labels that are not integers 0-6, characters other than ACGTN and rows without exactly two
     tab-separated fields raise ``ValueError`` naming the file and its line numbers (header = line 1).
 
@@ -449,12 +465,15 @@ def read_gene_family_file(path: str | os.PathLike) -> pd.DataFrame:
     (1682, 3)
     """
     path = Path(path)
-    lines = path.read_bytes().decode("ascii", errors="replace").splitlines()
+    lines = _text_lines(path)
     while lines and not lines[-1].strip():
         lines.pop()  # tolerate trailing blank lines
     if not lines or lines[0].strip().split("\t") != ["sequence", "class"]:
         head = repr(lines[0][:60]) if lines else "an empty file"
         raise ValueError(f"{path.name}: expected the header 'sequence<TAB>class', found {head}")
+    if len(lines) == 1:
+        raise ValueError(f"{path.name} has the header 'sequence<TAB>class' but no rows below it: "
+                         "is it the right file, or was it cut short?")
     problems: dict[str, list[str]] = {}
     seqs, labels = [], []
     for lineno, line in enumerate(lines[1:], start=2):
@@ -529,15 +548,43 @@ def load_gene_families(species: str = "human", fallback: str | None = None, verb
 # --------------------------------------------------------------------------------------------------
 
 def _read_expression_table(path: Path) -> pd.DataFrame:
-    """Headerless ``sequence<TAB>expression`` file -> DataFrame (checks columns and missing values)."""
-    df = pd.read_csv(path, sep="\t", header=None, dtype={0: str, 1: float}, na_filter=True)
+    """Headerless ``sequence<TAB>expression`` file -> DataFrame; every problem names the file and line.
+
+    Only an empty field is missing: a sequence such as ``NA`` (N then A) stays a sequence.
+    """
+    try:
+        df = pd.read_csv(path, sep="\t", header=None, dtype={0: str, 1: float}, keep_default_na=False,
+                         na_values={0: [""], 1: [""]})
+    except ValueError as err:  # pandas' parser errors, an empty file, a word where a number belongs
+        raise _expression_file_error(path, err) from err
     if df.shape[1] != 2:
         raise ValueError(f"{path.name}: expected 2 tab-separated columns, found {df.shape[1]}")
     df.columns = ["sequence", "expression"]
     bad = np.flatnonzero(df.isna().any(axis=1).to_numpy())
     if len(bad):
         raise ValueError(f"{path.name}: missing values on line {', '.join(str(i + 1) for i in bad[:5])}")
+    bad = np.flatnonzero(~np.isfinite(df["expression"].to_numpy()))
+    if len(bad):
+        raise ValueError(f"{path.name}: the expression on line {bad[0] + 1} is {df['expression'][bad[0]]}, not a "
+                         f"finite number ({len(bad)} such line(s))")
     return df
+
+
+def _expression_file_error(path: Path, err: ValueError) -> ValueError:
+    """A clear error for a ``sequence<TAB>expression`` file that pandas could not read."""
+    if isinstance(err, pd.errors.EmptyDataError) or not path.read_bytes().strip():
+        return ValueError(f"{path.name} is empty: expected lines of sequence<TAB>expression")
+    try:
+        text = pd.read_csv(path, sep="\t", header=None, dtype=str, keep_default_na=False)
+    except ValueError:
+        return ValueError(f"{path.name}: not a table of sequence<TAB>expression lines ({str(err).strip()})")
+    for line, value in enumerate(text[1] if text.shape[1] > 1 else (), start=1):
+        try:
+            float(value)
+        except ValueError:
+            header = " (a header line? the file has none: delete that line)" if line == 1 else ""
+            return ValueError(f"{path.name}: the expression on line {line} is {value!r}, not a number{header}")
+    return ValueError(f"{path.name}: not a table of sequence<TAB>expression lines ({str(err).strip()})")
 
 
 def load_dream(split: str = "train", verbose: bool = True) -> pd.DataFrame:
@@ -656,18 +703,22 @@ class SequenceData:
             raise TypeError(f"idx must be a tensor or NumPy array of codes, got {type(idx).__name__}")
         if idx.ndim != 2:
             raise ValueError(f"idx must be shaped (N, L), got {tuple(idx.shape)}")
-        check_codes(idx, "idx")
-        if idx.device.type == "cpu" and idx.numel() and (idx.min() < 0 or idx.max() > encoding.PAD_CODE):
-            raise ValueError(
-                f"idx codes must be in 0..{encoding.PAD_CODE}, got {int(idx.min())}..{int(idx.max())}"
-            )
+        check_code_values(check_codes(idx, "idx"), "idx")
         y = self.y if isinstance(self.y, torch.Tensor) else torch.as_tensor(np.array(self.y))
         if y.ndim == 0:
             raise ValueError("y must have one target per row, got a scalar")
         if y.is_floating_point():
             y = y.float()
+            bad = ~torch.isfinite(y) if y.device.type == "cpu" else torch.zeros(0, dtype=torch.bool)
+            if bad.any():
+                first = tuple(int(i) for i in bad.nonzero()[0])
+                raise ValueError(f"y{list(first)} is {float(y[first])}: targets must be finite numbers "
+                                 f"({int(bad.sum())} NaN or infinite in all); drop or fill those rows")
         elif y.dtype != torch.bool and not y.is_complex():
             y = y.long()
+            if y.ndim != 1:
+                raise ValueError(f"y holds integer class labels shaped {tuple(y.shape)}: give one label per "
+                                 "row, shaped (N,) (y.ravel(), or df['label'] rather than df[['label']])")
         else:
             raise TypeError(f"y must hold integer class labels or float targets, got {y.dtype}")
         if len(y) != len(idx):
@@ -698,6 +749,9 @@ class SequenceData:
                    sequence: str = "sequence") -> SequenceData:
         """Encode ``df[sequence]`` with ``encode_index`` (eq. 1: pad or cut to ``length``), labels from ``df[label]``.
 
+        Labels that are whole numbers stored as floats (``2.0``) become int64 class labels; other
+        floats stay float targets (regression); a NaN or infinite label raises, naming its row.
+
         >>> df = pd.DataFrame({"sequence": ["ACGT", "GGA"], "label": [1, 0]})
         >>> SequenceData.from_frame(df, length=5).idx.tolist()
         [[0, 1, 2, 3, 5], [2, 2, 0, 5, 5]]
@@ -713,6 +767,13 @@ class SequenceData:
                 f"column {label!r} must be numeric (class numbers 0..C-1), got {values.dtype}; "
                 "map class names to integers first"
             )
+        if values.dtype.kind == "f":
+            bad = np.flatnonzero(~np.isfinite(values))
+            if bad.size:
+                raise ValueError(f"column {label!r} is {values[bad[0]]} in row {bad[0]} (index {df.index[bad[0]]!r}; "
+                                 f"{bad.size} NaN or infinite in all): drop those rows or fill in their labels")
+            if np.all(values == np.round(values)):  # class numbers stored as floats (e.g. 2.0)
+                values = values.astype(np.int64)
         return cls(encoding.encode_index(df[sequence].tolist(), length), values)
 
     def __len__(self) -> int:

@@ -24,12 +24,13 @@ through a 256-entry lookup table; there is no Python loop over bases.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from ._checks import check_codes
+from ._checks import check_code_values, check_codes, check_fraction
 
 ALPHABET = "ACGT"
 N_CODE = 4  # index code of an unknown base 'N'
@@ -136,6 +137,33 @@ def _check_length(length) -> None:
         raise ValueError(f"length must be a positive int, got {length}")
 
 
+_PADDING_LIMIT = 1 << 30  # bytes of padding encode_index adds on its own before it asks for length=
+
+
+def _memory_bytes() -> int | None:
+    """This machine's physical memory in bytes, where the system says (Linux, macOS)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_size(n: int, width: int, lengths: np.ndarray, length) -> None:
+    """Refuse, before allocating, an ``(n, width)`` matrix that cannot fit or that is mostly padding."""
+    need = n * width  # bytes (uint8)
+    memory = _memory_bytes()
+    if length is None and n > 1 and need - int(lengths.sum()) > _PADDING_LIMIT:
+        i = int(np.argmax(lengths))
+        raise ValueError(
+            f"without length=, every sequence is padded to the longest one (sequence {i}: {width:,} bases; "
+            f"median {int(np.median(lengths)):,}), which needs {need / 2**30:,.1f} GiB: pass length= "
+            f"(e.g. length={int(np.percentile(lengths, 95)):,}) to cut or pad every sequence to one length")
+    if (memory is not None and need > memory) or need >= np.iinfo(np.intp).max:
+        raise ValueError(f"length={width:,} for {n:,} sequence(s) needs {need / 2**30:,.1f} GiB"
+                         + (f", more than this machine's {memory / 2**30:,.1f} GiB" if memory else "")
+                         + f": choose a length near your sequences' (longest: {int(lengths.max()):,})")
+
+
 def _check_alphabet(alphabet) -> str:
     if not isinstance(alphabet, str) or sorted(alphabet.upper()) != sorted(ALPHABET):
         raise ValueError(
@@ -169,6 +197,7 @@ def encode_index(seqs, length: int | None = None) -> np.ndarray:
     n = len(lengths)
     longest = int(lengths.max())
     width = longest if length is None else int(length)
+    _check_size(n, width, lengths, length)
     if lengths.min() == longest:  # all the same length: a reshape, then pad or cut columns
         block = codes.reshape(n, longest)
         if width <= longest:
@@ -227,7 +256,7 @@ def one_hot(
       complement is a channel flip), ``"ATCG"`` (the Airlangga paper), ``"AGCT"`` (LegNet).
     * ``length`` applies eq. 1: pad the 3' end with all-zero columns, or keep the first
       ``length`` bases. Without it a list is padded to its longest sequence.
-    * an ``N`` becomes a column filled with ``unknown`` (LegNet uses 0.25).
+    * an ``N`` becomes a column filled with ``unknown``, a number in [0, 1] (LegNet uses 0.25).
 
     >>> one_hot("ACN", length=4, unknown=0.25)
     array([[1.  , 0.  , 0.25, 0.  ],
@@ -238,6 +267,7 @@ def one_hot(
     (2, 4, 4)
     """
     alphabet = _check_alphabet(alphabet)
+    unknown = check_fraction(unknown, "unknown")
     idx = encode_index(seqs, length)
     rows = idx.reshape(-1, idx.shape[-1])  # (N, L)
     out = np.empty((rows.shape[0], 4, rows.shape[1]), dtype=np.float32)
@@ -281,9 +311,8 @@ def index_to_one_hot(
     check_codes(idx)
     if idx.ndim not in (1, 2):
         raise ValueError(f"expected codes shaped (L,) or (B, L), got {tuple(idx.shape)}")
-    if idx.device.type == "cpu" and idx.numel() and (idx.min() < 0 or idx.max() > PAD_CODE):
-        raise ValueError(f"codes must be in 0..{PAD_CODE}, got {int(idx.min())}..{int(idx.max())}")
-    table = _lookup_table(alphabet, unknown, dtype, idx.device)
+    check_code_values(idx)
+    table = _lookup_table(alphabet, check_fraction(unknown, "unknown"), dtype, idx.device)
     return table[idx.long()].transpose(-1, -2).contiguous()  # (..., L, 4) -> (..., 4, L)
 
 

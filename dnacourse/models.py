@@ -79,6 +79,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import legnet as _legnet
+from ._checks import check_int
 
 __all__ = [
     "build", "available", "count_parameters",
@@ -477,6 +478,7 @@ def build(name: str, n_classes: int | None = None, **hyperparameters) -> nn.Modu
         raise ValueError(f"unknown model {name!r}; valid names: {', '.join(_MODELS)}")
     if n_classes is None:
         n_classes = _DEFAULT_N_CLASSES[_FAMILY[key]]
+    check_int(n_classes, "n_classes")
     cls, preset = _MODELS[key]
     return cls(n_classes=n_classes, **{**preset, **hyperparameters})
 

@@ -141,7 +141,7 @@ def soft_labels(y, n_bins: int = 18, sd: float = 0.5) -> torch.Tensor:
     to 1. A label of 11 (a read seen in bin 11 only) puts most weight on bin 11 and some on 10 and 12.
 
     ``y``: ``(N,)`` labels on the 0..n_bins-1 scale, a tensor (the result is on its device), a NumPy
-    array or a list. Returns float32 ``(N, n_bins)``. NaN labels raise, naming the row (on the CPU;
+    array or a list. Returns float32 ``(N, n_bins)``. NaN or infinite labels raise, naming the row (on the CPU;
     on a GPU they are not checked, as that would force a sync every batch: they give NaN rows).
 
     >>> p = soft_labels([0.0, 11.0])
@@ -156,9 +156,11 @@ def soft_labels(y, n_bins: int = 18, sd: float = 0.5) -> torch.Tensor:
     if y.ndim != 1:
         raise ValueError(f"y must be shaped (N,), got {tuple(y.shape)}")
     y = y.float()
-    nan = torch.isnan(y)
-    if y.device.type == "cpu" and bool(nan.any()):
-        raise ValueError(f"label {int(nan.nonzero()[0, 0])} is NaN ({int(nan.sum())} NaN label(s) in all)")
+    bad = ~torch.isfinite(y)
+    if y.device.type == "cpu" and bool(bad.any()):
+        first = int(bad.nonzero()[0, 0])
+        value = "NaN" if torch.isnan(y[first]) else float(y[first])
+        raise ValueError(f"label {first} is {value} ({int(bad.sum())} NaN or infinite label(s) in all)")
     edges = torch.arange(1, n_bins, dtype=torch.float32, device=y.device)  # inner bin edges 1..n_bins-1
     cdf = torch.special.ndtr((edges[None, :] - (y[:, None] + 0.5)) / sd)     # (N, n_bins - 1)
     zeros, ones = torch.zeros_like(y[:, None]), torch.ones_like(y[:, None])
@@ -192,9 +194,11 @@ def promoter_data(df: pd.DataFrame, plasmid: str, length: int = 150,
     if expression.dtype.kind not in "iuf":
         raise TypeError(f"column 'expression' must be numeric, got {expression.dtype}")
     expression = expression.astype(np.float32)
-    missing = np.flatnonzero(np.isnan(expression))
+    missing = np.flatnonzero(~np.isfinite(expression))
     if missing.size:
-        raise ValueError(f"expression is NaN in row {missing[0]} ({missing.size} NaN row(s) in all)")
+        value = "NaN" if np.isnan(expression[missing[0]]) else expression[missing[0]]
+        raise ValueError(f"expression is {value} in row {missing[0]} ({missing.size} NaN or infinite row(s) "
+                         "in all): drop those rows")
     if "singleton" in df.columns:
         singleton = df["singleton"].to_numpy().astype(np.float32)
     else:

@@ -69,6 +69,9 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     """
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be an int from 0 to 2**63 - 1, got {seed}")
+    seed = int(seed)  # a NumPy integer (np.int64 from an array) is fine too; random.seed wants an int
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -98,7 +101,15 @@ def data_dir() -> Path:
         import pooch
 
         path = Path(pooch.os_cache("dnacourse"))
-    path.mkdir(parents=True, exist_ok=True)
+    where = f"{DATA_DIR_ENV}={env}" if env else f"the data cache folder {path}"
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{where} is a file, not a folder: point {DATA_DIR_ENV} at a folder (it is "
+                                 "created if missing), or unset it")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OSError(f"{where}: cannot create that folder ({err}); set {DATA_DIR_ENV} to a folder you "
+                      "can write to") from err
     return path
 
 
@@ -134,7 +145,10 @@ def report() -> str:
         else:
             lines.append("  → fine for quick mode; full-mode training is faster on a GPU (e.g. Colab's T4).")
     lines.append(f"mode: {'QUICK (small subsets, few epochs)' if quick() else 'full'}")
-    lines.append(f"data cache: {data_dir()}")
+    try:
+        lines.append(f"data cache: {data_dir()}")
+    except OSError as err:  # say what is wrong and go on: the mirror may still serve every file
+        lines.append(f"data cache: NOT USABLE: {err}")
     mirror = mirror_dir()
     if mirror is not None:
         lines.append(f"data mirror: {mirror}{'' if mirror.is_dir() else '  (NOT FOUND)'}")

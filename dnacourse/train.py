@@ -168,6 +168,12 @@ def _train_step(model, idx, y, flags, run: _Setup, batch_size: int, check=None
         run.scaler.update()
     except torch.cuda.OutOfMemoryError as err:
         raise _out_of_memory(err, batch_size) from err
+    except ValueError as err:
+        if "Expected more than 1 value per channel" not in str(err):
+            raise
+        raise ValueError(f"a BatchNorm layer got a training batch of {len(y)} row(s), and it needs at least 2 "
+                         f"to compute its statistics: use batch_size >= 2 (got batch_size={batch_size}) and "
+                         "at least 2 training rows") from err
     return logits, loss
 
 
@@ -614,7 +620,8 @@ def fit(
     ([1, 2], False)
     """
     train, val = as_data(train, "train"), as_data(val, "val")
-    _check_fit_arguments(train, val, epochs, batch_size, patience, checkpoint, checkpoint_dir, resume)
+    _check_fit_arguments(train, val, epochs, batch_size, patience, checkpoint, checkpoint_dir, resume,
+                         loss_fn)
     name = name or type(model).__name__
     run = _setup(model, train, val, device=device, amp=amp, optimizer=optimizer, lr=lr,
                  weight_decay=weight_decay, loss_fn=loss_fn, to_input=to_input)
@@ -629,7 +636,7 @@ def fit(
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     train, val = train.to(run.device), val.to(run.device)
     runtime.seed_everything(seed)
-    rng, stopper = _Generators(seed, run.device), EarlyStopping(patience)
+    rng, stopper = _Generators(int(seed), run.device), EarlyStopping(patience)
     steps_per_epoch = len(_batches(len(train), batch_size, None, "cpu"))
     sched = scheduler(run.opt, epochs * steps_per_epoch) if scheduler is not None else None
     history, done = {column: [] for column in HISTORY_COLUMNS}, 0
@@ -678,11 +685,18 @@ def fit(
     })
 
 
-def _check_fit_arguments(train, val, epochs, batch_size, patience, checkpoint, checkpoint_dir, resume):
+def _check_fit_arguments(train, val, epochs, batch_size, patience, checkpoint, checkpoint_dir, resume,
+                         loss_fn=None):
     if len(train) == 0:
         raise ValueError("train is empty: there is nothing to learn from")
     if len(val) == 0:
         raise ValueError("val is empty: early stopping needs validation data")
+    for which, data in (("train", train), ("val", val)):
+        if loss_fn is None and data.y.is_floating_point() and data.y.ndim == 1:
+            raise TypeError(f"{which}.y holds float targets ({data.y.dtype}), but the default loss, "
+                            "cross-entropy, needs integer class labels 0..C-1: use integer labels "
+                            "(df['label'].astype(int)), or pass a loss_fn for regression "
+                            "(e.g. loss_fn=lambda out, y: F.mse_loss(out.squeeze(-1), y))")
     check_int(epochs, "epochs")
     check_int(batch_size, "batch_size")
     if patience is not None and (not isinstance(patience, (int, np.integer)) or patience < 1):
@@ -818,7 +832,7 @@ def lr_range_test(model: torch.nn.Module, train: SequenceData, *, start_lr: floa
     model.train()
     data = train.to(run.device)
     runtime.seed_everything(seed)
-    shuffle_gen = torch.Generator().manual_seed(seed)
+    shuffle_gen = torch.Generator().manual_seed(int(seed))
     lrs = start_lr * (end_lr / start_lr) ** np.linspace(0.0, 1.0, steps)
 
     records = {"lr": [], "loss": [], "smooth_loss": []}

@@ -88,3 +88,17 @@ def test_bench_help_documents_every_part(capsys):
     for words in ("--json", "--models", "--amp", "--parts", "AMP", "peak memory", "input", "ratio",
                   "(B, 6, 150)"):
         assert words in text, words
+
+
+def test_device_that_is_missing_falls_back_and_an_unknown_one_is_a_usage_error(capsys, monkeypatch):
+    """Issue 16: ``--device cuda`` on a machine without CUDA warns and runs on the CPU (as ``fit``
+    does); ``--device tpu`` is a usage error naming the choices, not a traceback."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    args = ["--parts", "augment", "--n", "4", "--length", "8", "--repeats", "1", "--json", "-"]
+    with pytest.warns(UserWarning, match="--device cuda: no such device on this machine"):
+        result = bench.main([*args, "--device", "cuda"])
+    assert result["augment"]["device"] == "cpu" and result["settings"]["device"] == "cpu"
+    for device, words in (("tpu", "unknown device 'tpu'; choose cpu, cuda"), ("xla", "not 'xla'")):
+        with pytest.raises(SystemExit) as exit_info:
+            bench.main([*args, "--device", device])
+        assert exit_info.value.code == 2 and words in capsys.readouterr().err

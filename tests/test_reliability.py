@@ -293,3 +293,43 @@ def test_related_pairs_groups_identical_sequences_before_comparing(monkeypatch):
     cross = splits.related_pairs(seqs[:3], [copy, "A", "GGGG"], k=8)
     assert cross[["i", "j"]].values.tolist() == [[0, 0], [1, 0], [2, 0]]
     assert splits.leaking_pairs(seqs, [copy, "A"], k=8) == n + 1 + 1      # copies, the fragment, "A"
+
+
+# ---------------------------------------------------------------------------- say what is wrong, and where
+
+
+def test_numpy_integer_seeds_work_in_fit_and_the_range_test():
+    """A seed taken from a NumPy array (np.int64) used to crash inside random.seed."""
+    a = _fit(_tiny(), epochs=2, seed=np.int64(4))
+    b = _fit(_tiny(), epochs=2, seed=4)
+    assert a["val_loss"].tolist() == b["val_loss"].tolist()
+    frame = train.lr_range_test(_tiny(), _rows(), steps=4, batch_size=8, progress=False, seed=np.int64(2))
+    assert len(frame) == 4
+    with pytest.raises(ValueError, match="seed must be an int from 0 to 2\\*\\*63 - 1, got -3"):
+        train.lr_range_test(_tiny(), _rows(), steps=4, progress=False, seed=-3)
+
+
+def test_reverse_complement_one_hot_follows_every_channel_order():
+    from itertools import permutations
+
+    from dnacourse import augment, encoding
+
+    seqs = ["AACGTN", "GATTACA"]
+    for order in map("".join, permutations("ACGT")):
+        x = torch.from_numpy(encoding.one_hot(seqs, alphabet=order))
+        want = torch.from_numpy(encoding.one_hot(encoding.reverse_complement(seqs), alphabet=order))
+        assert torch.equal(augment.reverse_complement_one_hot(x, alphabet=order)[1], want[1]), order
+    with pytest.raises(ValueError, match="permutation of 'ACGT'"):
+        augment.reverse_complement_one_hot(x, alphabet="ACGU")
+
+
+def test_float_targets_name_the_first_bad_row_and_one_hot_tables_check_unknown():
+    from dnacourse import encoding
+
+    with pytest.raises(ValueError, match=r"y\[2\] is nan: targets must be finite"):
+        SequenceData(np.zeros((3, 4), dtype=np.uint8), [0.5, 1.0, float("nan")])
+    with pytest.raises(ValueError, match=r"y\[1, 0\] is inf"):
+        SequenceData(np.zeros((2, 4), dtype=np.uint8), [[0.5, 0.5], [float("inf"), 0.0]])
+    with pytest.raises(TypeError, match="unknown must be a number in \\[0, 1\\], got NoneType"):
+        encoding.index_to_one_hot(torch.tensor([0, 4]), unknown=None)
+    assert encoding.index_to_one_hot(torch.tensor([4]), unknown=0.25)[:, 0].tolist() == [0.25] * 4

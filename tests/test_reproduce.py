@@ -210,6 +210,22 @@ def test_find_notebooks_selects_by_prefix_and_names_unknown_ones(tmp_path):
     assert [p.stem for p in reproduce.find_notebooks(tmp_path, "10, 01")] == ["01_b", "10_c"]
     with pytest.raises(ValueError, match="'07'"):
         reproduce.find_notebooks(tmp_path, ["07"])
+    assert [p.stem for p in reproduce.find_notebooks(tmp_path, "1")] == ["01_b"]    # a number, not a prefix
+    assert [p.stem for p in reproduce.find_notebooks(tmp_path, "0,10")] == ["00_a", "10_c"]
+    for empty in ("", " , ", []):
+        with pytest.raises(ValueError, match="names no notebook"):
+            reproduce.find_notebooks(tmp_path, empty)
+
+
+def test_reproduce_refuses_to_write_over_the_source_notebooks(tiny_run, capsys):
+    notebooks = tiny_run["notebooks"]
+    before = {p.name: p.read_bytes() for p in notebooks.glob("*.ipynb")}
+    with pytest.raises(SystemExit) as exit_info:
+        reproduce.main(["--quick", "--notebooks", "03", "--notebook-dir", str(notebooks), "--out", str(notebooks),
+                        "--combined", str(tiny_run["combined"].with_name("other.json"))])
+    assert exit_info.value.code == 2 and "holds the source notebooks" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in notebooks.glob("*.ipynb")} == before
+    assert not tiny_run["combined"].with_name("other.json").exists()
 
 
 def test_command_line_help_and_argument_errors(capsys):

@@ -112,3 +112,16 @@ def test_now_is_utc_to_the_second():
     stamp = datetime.datetime.fromisoformat(runtime.now())
     assert stamp.utcoffset() == datetime.timedelta(0) and stamp.microsecond == 0
     assert abs(datetime.datetime.now(datetime.timezone.utc) - stamp) < datetime.timedelta(minutes=1)
+
+
+def test_report_says_when_the_data_dir_is_a_file(tmp_path, monkeypatch, capsys):
+    """Issue 16: DNACOURSE_DATA_DIR naming a file: report() prints what is wrong and goes on;
+    data_dir() raises naming the variable."""
+    blocker = tmp_path / "cache.txt"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("DNACOURSE_DATA_DIR", str(blocker))
+    text = runtime.report()
+    assert f"data cache: NOT USABLE: DNACOURSE_DATA_DIR={blocker} is a file, not a folder" in text
+    assert "device:" in text and "mode:" in text
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        runtime.data_dir()

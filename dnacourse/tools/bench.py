@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -454,6 +455,27 @@ def markdown(result: dict) -> str:
 # command line
 
 
+def _device(name: str, parser: argparse.ArgumentParser) -> torch.device:
+    """``--device``: a device this machine has; CUDA or MPS asked for but missing falls back to the
+    CPU with a warning (as ``train.fit`` does), anything else is a usage error."""
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        parser.error(f"--device: unknown device {name!r}; choose cpu, cuda, cuda:1 or mps")
+    if device.type not in ("cpu", "cuda", "mps"):
+        parser.error(f"--device: the benchmark runs on cpu, cuda or mps, not {device.type!r}")
+    mps = getattr(torch.backends, "mps", None)
+    missing = ((device.type == "cuda" and not torch.cuda.is_available())
+               or (device.type == "mps" and not (mps is not None and mps.is_available())))
+    if missing:
+        warnings.warn(f"--device {name}: no such device on this machine, benchmarking on the CPU instead",
+                      stacklevel=2)
+        return torch.device("cpu")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        parser.error(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return device
+
+
 def main(argv=None) -> dict:
     """Command-line entry point: prints the tables, writes the JSON, returns it as a dict.
 
@@ -520,7 +542,7 @@ def main(argv=None) -> dict:
         unknown = [name for name in names if name not in models.available()]
         if unknown or not names:
             parser.error(f"--models: unknown {unknown or names!r}; choose from {','.join(models.available())}")
-    device = torch.device(args.device) if args.device else runtime.device()
+    device = _device(args.device, parser) if args.device else runtime.device()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 

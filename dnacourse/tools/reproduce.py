@@ -50,9 +50,8 @@ def find_notebooks(folder, selection=None) -> list[Path]:
     found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if selection is None:
         return found
-    if isinstance(selection, str):
-        selection = [s for s in selection.split(",")]
-    tokens = [t for t in (str(s).strip().removesuffix(".ipynb") for s in selection) if t]
+    parts = selection.split(",") if isinstance(selection, str) else selection
+    tokens = [t for t in (str(s).strip().removesuffix(".ipynb") for s in parts) if t]
     if not tokens:
         raise ValueError(f"the notebook selection {selection!r} names no notebook; give numbers or "
                          "prefixes such as 01,10 (or leave it out to run every notebook)")
