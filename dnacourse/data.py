@@ -13,7 +13,10 @@ Where files come from, in this order (``fetch``):
 3. files made from another registered file (``derived_from``), e.g. the first 781 human rows,
 4. a download from the file's public https URL (``pooch``, with a progress bar) into the cache.
 
-Every file is checked against its checksum before it is used.
+Every file is checked against its checksum before it is used. Several processes may load into one
+cache at once (a shared classroom folder): one makes the file under a lock while the others wait, and
+files are written to a new temporary file beside the target, then moved into place (``dnacourse._files``).
+A download that fails a third-party checksum is kept as ``<file>.unverified`` and not fetched again.
 """
 
 from __future__ import annotations

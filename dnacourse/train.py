@@ -579,7 +579,9 @@ def fit(
       and the augmentation generator. Same seed on the CPU -> identical history and weights (CUDA
       kernels may differ in the last bits). Build the model *before* calling ``fit``, after your own
       ``seed_everything``, for identical starting weights.
-    * ``checkpoint``: a file path; written after every epoch (atomically). ``resume=True`` continues
+    * ``checkpoint``: a file path; written after every epoch (atomically, via a new temporary file
+      beside it). An existing file is never overwritten: without ``resume=True`` fit refuses it
+      (``FileExistsError``). ``resume=True`` continues
       from it to the same result as an uninterrupted run (see ``load_checkpoint``); if the file is
       missing, training starts fresh (with a notice); if the run it holds is finished (stopped
       early, or ``epochs`` reached), the stored result is returned without training.
