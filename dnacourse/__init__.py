@@ -13,7 +13,8 @@ The modules, one idea each (loaded on first use, so ``import dnacourse`` is fast
   classifiers, from-scratch cells, ``build`` for every model), ``classify`` (train and score one
   classifier on one split);
 * promoters (notebooks 12-18): ``legnet`` (LegNet and its four extensions), ``promoters``
-  (LegNet's input, loss, prediction, recipe and evaluation on the DREAM data).
+  (LegNet's input, loss, prediction, recipe and evaluation on the DREAM data), ``challenge`` (the
+  DREAM 2022 challenge's own weighted score, paired subsets on alt - ref differences).
 
 Maintainer tools (notebook runner, README rendering, benchmark CLI, student edition) live in
 ``dnacourse.tools``, which ``import dnacourse`` does not load.
@@ -30,7 +31,7 @@ __version__ = "0.1.0"
 REPO_URL = "https://github.com/dnacourse/dnacourse"
 BRANCH = "main"
 
-MODULES = ("augment", "classify", "cost", "data", "encoding", "exercises", "interpret", "legnet",
+MODULES = ("augment", "challenge", "classify", "cost", "data", "encoding", "exercises", "interpret", "legnet",
            "metrics", "models", "plots", "promoters", "reference", "results", "runtime", "splits",
            "train")
 

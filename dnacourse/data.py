@@ -147,8 +147,13 @@ _SUBSETS = {  # test-subset name -> sha256 of data/test_subset_ids/<name>_seqs.c
     "low_exp": "206926a6054c106039b8ae87b2807305ae5454ccc725bc8b162512496949a9c2",
     "motif_perturbation": "627cba47abd45b54cfad6e522697cfa0f5b0c7b005290a9311d1ab9e6f45a65a",
     "motif_tiling": "1edaaa96fe9af4987d119cd647a6f53da99dd87eb30e55fb85c76e753cfada03",
-    "yeast": "af3041c3645ba3ae4ff8a992abe1e5170ce57e625e7c5f819e4550036224b22e",
-}
+    "yeast": "af3041c3645ba3ae4ff8a992abe1e5170ce57e625e7c5f819e4550036224b22e"}
+
+_LEADERBOARD = {  # public-leaderboard file <name>_exp_indices.json -> git blob (the challenge's scoring)
+    "high": "597d0be54eaa7a90a65e992e3809e9ce631e828d", "low": "ded7772e96ebfb758f4947c869dc05ffcd04e0cb",
+    "yeast": "466de7c9401df90953974dbbf7c25cde82516f68", "random": "270d5c71a3eee1b1970d49766d9293eb7394b65b",
+    "challenging": "1f16c102a447621217b2371e3dcd196345bb35a6", "SNVs": "0784d656a32ac3ef59ae098953747c899951f731",
+    "motif_perturbation": "3a82a08d64c5d99ba45aa1a934bad88be64966cb", "motif_tiling": "45230dbffc92c8bdb5e0b69f0e16dd4a17b738f9"}
 
 REGISTRY: dict[str, DataFile] = {f.name: f for f in [
     # Gene families (tab-separated `sequence<TAB>class`, CRLF). Labels 0..6 = GENE_FAMILIES.
@@ -190,6 +195,13 @@ REGISTRY: dict[str, DataFile] = {f.name: f for f in [
                f"{_GH_DREAM}/test_subset_ids/{name}_seqs.csv", sha256=sha,
                description=f"DREAM test subset '{name}': indices into the test set")
       for name, sha in _SUBSETS.items()],
+    DataFile("dream_snv_pairs", "dream_yeast/test_subset_ids/all_SNVs_seqs.csv",
+             f"{_GH_DREAM}/test_subset_ids/all_SNVs_seqs.csv", git_blob="be83edb2a5ec77737c564e5581632c5df7c6779e",
+             in_mirror=False, description="DREAM test subset 'SNVs': every alt/ref pair of single-nucleotide variants"),
+    *[DataFile(f"dream_leaderboard_{name}", f"dream_yeast/public_leaderboard_ids/{name}_exp_indices.json",
+               f"{_GH_DREAM}/public_leaderboard_ids/{name}_exp_indices.json", git_blob=blob,
+               description=f"DREAM public-leaderboard indices of subset '{name}' (dropped from the final score)")
+      for name, blob in _LEADERBOARD.items()],
     DataFile("dream_train_full", "dream_yeast/train_sequences.txt",
              "https://zenodo.org/records/10633252/files/train_sequences.txt?download=1",
              sha256="dfd548e99d9d64fae963c029a8f7446688f6f064ae414e54c2f4880f25256661", in_mirror=False,
@@ -657,8 +669,8 @@ def dream_plasmid() -> str:
 def dream_test_subsets() -> dict[str, np.ndarray]:
     """Test-set subsets of the DREAM challenge: name -> sorted unique test indices (int64).
 
-    Names: all_random, challenging, high_exp, low_exp, motif_perturbation, motif_tiling, yeast (the SNV
-    subset is not public). For the paired subsets both members (``alt_pos`` and ``ref_pos``) are included.
+    Names: all_random, challenging, high_exp, low_exp, motif_perturbation, motif_tiling, yeast (SNV pairs:
+    ``challenge.challenge_subsets``). Paired subsets list both members (``alt_pos`` and ``ref_pos``).
 
     >>> {k: len(v) for k, v in dream_test_subsets().items()}["all_random"]   # doctest: +SKIP
     6349
