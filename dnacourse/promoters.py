@@ -394,14 +394,17 @@ def predict_expression(model: torch.nn.Module, data_or_idx, average_rc: bool = T
     return train.predict_batches(model, idx, batch_size, device, amp, both_strands)
 
 
-def one_cycle(max_lr: float = 5e-3, pct_start: float = 0.3, div_factor: float = 25.0):
+def one_cycle(max_lr: float = 5e-3, pct_start: float = 0.3, div_factor: float = 25.0,
+              three_phase: bool = False):
     """LegNet's learning-rate schedule, as a factory for ``fit(..., scheduler=one_cycle())``.
 
     Returns ``make(optimizer, total_steps) -> torch.optim.lr_scheduler.OneCycleLR``: the learning rate
     starts at ``max_lr / div_factor``, rises along a cosine to ``max_lr`` over the first ``pct_start``
     of the steps, then falls along a cosine to ``max_lr / div_factor / 1e4`` (PyTorch's default
     final_div_factor). PyTorch's default momentum cycling (Adam's beta1 0.95 -> 0.85 -> 0.95) is kept.
-    The schedule sets the learning rate itself: ``fit``'s ``lr`` is ignored.
+    The schedule sets the learning rate itself: ``fit``'s ``lr`` is ignored. ``three_phase=True`` (the
+    student team's code: ``one_cycle(1e-5, three_phase=True)``) falls back to the start over the next
+    ``pct_start`` of the steps first, and only then towards 0.
 
     >>> opt = torch.optim.AdamW(torch.nn.Linear(2, 1).parameters())
     >>> sched = one_cycle(max_lr=0.01)(opt, total_steps=10)
@@ -416,10 +419,11 @@ def one_cycle(max_lr: float = 5e-3, pct_start: float = 0.3, div_factor: float = 
     def make(optimizer: torch.optim.Optimizer, total_steps: int):
         return torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=max_lr, total_steps=total_steps, pct_start=pct_start,
-            div_factor=div_factor, anneal_strategy="cos")
+            div_factor=div_factor, anneal_strategy="cos", three_phase=three_phase)
 
     make.__qualname__ = make.__name__ = (
-        f"one_cycle(max_lr={max_lr}, pct_start={pct_start}, div_factor={div_factor})")
+        f"one_cycle(max_lr={max_lr}, pct_start={pct_start}, div_factor={div_factor}"
+        + (", three_phase=True)" if three_phase else ")"))
     return make
 
 
@@ -437,10 +441,11 @@ def _promoter_codes(df: pd.DataFrame, plasmid: str) -> SequenceData:
 def fit_promoters(model: torch.nn.Module, train_df: pd.DataFrame, val_df: pd.DataFrame, *,
                   plasmid: str | None = None, epochs: int = 20, batch_size: int = 256,
                   max_lr: float = 5e-3, weight_decay: float = 0.01, loss: str = "kl",
-                  schedule: str = "onecycle", lr: float = 1e-3, reverse_complement: bool = True,
+                  schedule: str = "onecycle", lr: float = 1e-3, three_phase: bool = False,
+                  reverse_complement: bool = True,
                   patience: int | None = None, seed: int = 0, device=None, checkpoint=None,
                   checkpoint_dir=None, resume: bool = False, progress: bool = True, name: str | None = None,
-                  on_epoch_end=None) -> pd.DataFrame:
+                  on_epoch_end=None, keep: str = "best") -> pd.DataFrame:
     """Train a LegNet-style model on DREAM rows with LegNet's recipe, through ``fit``.
 
     * data: ``promoter_data`` -- plasmid padding to 150 nt, the is-reverse and
@@ -448,14 +453,16 @@ def fit_promoters(model: torch.nn.Module, train_df: pd.DataFrame, val_df: pd.Dat
     * loss: ``"kl"`` = KL divergence to the soft label of each row (18 bins, ``soft_label_kl``) or
       ``"mse"`` = squared error of the soft-argmax (``expression_mse``);
     * optimizer: AdamW with ``weight_decay`` (LegNet: 0.01);
-    * schedule: ``"onecycle"`` (LegNet: peak ``max_lr`` 0.005, warm-up 30 %, cosine) or ``"constant"``
-      (a fixed ``lr``: e.g. the student report's 1e-5);
+    * schedule: ``"onecycle"`` (LegNet: peak ``max_lr`` 0.005, warm-up 30 %, cosine; the student
+      team's code: peak 1e-5 with ``three_phase=True``) or ``"constant"`` (a fixed ``lr``);
     * validation: every epoch, the KL/MSE loss on ``val_df`` as the model sees it at test time
       (forward strand, singleton flag 0) and, as extra history columns, ``val_pearson`` and
       ``val_spearman`` of ``predict_expression`` (both strands averaged) against ``val_df``'s labels.
 
-    ``patience=None`` (default) trains all ``epochs`` (OneCycle needs its whole schedule) and then
-    keeps the weights of the epoch with the lowest validation loss. ``plasmid``: default
+    ``patience=None`` (default) trains all ``epochs`` (OneCycle needs its whole schedule). ``keep``:
+    ``"best"`` (default, the course's choice) keeps the weights of the epoch with the lowest validation
+    loss; ``"last"`` keeps the last epoch's, as the original LegNet does (it trains without a
+    validation set). The history is the same either way. ``plasmid``: default
     ``data.data.dream_plasmid()``. Other arguments as in ``fit``. Returns ``fit``'s history.
 
     >>> from dnacourse import data, models                               # doctest: +SKIP
@@ -463,6 +470,8 @@ def fit_promoters(model: torch.nn.Module, train_df: pd.DataFrame, val_df: pd.Dat
     >>> h = fit_promoters(models.build("legnet"), tr, va, epochs=20)     # doctest: +SKIP
     """
     losses = {"kl": soft_label_kl, "mse": expression_mse}
+    if keep not in ("best", "last"):
+        raise ValueError(f"keep must be 'best' or 'last', got {keep!r}")
     if loss not in losses:
         raise ValueError(f"loss must be one of {sorted(losses)}, got {loss!r}")
     if schedule not in ("onecycle", "constant"):
@@ -476,13 +485,25 @@ def fit_promoters(model: torch.nn.Module, train_df: pd.DataFrame, val_df: pd.Dat
         scores = metrics.regression_metrics(val_y, predict_expression(m, val_data, batch_size=max(batch_size, 256)))
         return {"val_pearson": scores["pearson"], "val_spearman": scores["spearman"]}
 
-    return train.fit(model, train_data, val_data, epochs=epochs, batch_size=batch_size, lr=lr,
+    last = {}
+
+    def remember_last(row: dict) -> None:
+        if keep == "last":
+            last["state"] = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        if on_epoch_end is not None:
+            on_epoch_end(row)
+
+    history = train.fit(model, train_data, val_data, epochs=epochs, batch_size=batch_size, lr=lr,
                weight_decay=weight_decay, patience=patience, device=device, seed=seed,
                checkpoint=checkpoint, checkpoint_dir=checkpoint_dir, resume=resume,
                progress=progress, loss_fn=losses[loss],
                to_input=legnet_one_hot, optimizer=torch.optim.AdamW,
-               scheduler=one_cycle(max_lr) if schedule == "onecycle" else None,
-               val_metrics=val_metrics, name=name, on_epoch_end=on_epoch_end)
+               scheduler=one_cycle(max_lr, three_phase=three_phase) if schedule == "onecycle" else None,
+               val_metrics=val_metrics, name=name, on_epoch_end=remember_last)
+    if "state" in last:
+        model.load_state_dict(last["state"])
+    history.attrs["kept"] = keep
+    return history
 
 
 def evaluate_promoters(model: torch.nn.Module, df: pd.DataFrame, *, subsets: dict | None = None,

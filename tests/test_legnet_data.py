@@ -6,6 +6,7 @@ Everything is hand-built or tiny (toy plasmid, 40-nt inputs, one-layer models), 
 seconds on one CPU core; the tests on the real plasmid use the data mirror (skipped without it).
 """
 
+import copy
 import math
 
 import numpy as np
@@ -471,6 +472,33 @@ def test_fit_promoters_learns_a_gc_signal_and_reports_val_correlations():
     assert scores.subset.tolist() == ["all"] and scores.n.tolist() == [64]
     best = history.attrs["best_epoch"]
     assert scores.pearson[0] == pytest.approx(history.val_pearson[best - 1], abs=1e-5)
+
+
+def test_fit_promoters_keep_last_keeps_the_last_epoch_as_legnet_does():
+    train_df, val_df = toy_promoters(64, seed=1), toy_promoters(32, seed=2)
+    states = []
+    model = tiny_model()
+    history = fit_promoters(model, train_df, val_df, plasmid=toy_plasmid(), epochs=3, batch_size=32,
+                            max_lr=5e-2, progress=False, keep="last",
+                            on_epoch_end=lambda row: states.append(copy.deepcopy(model.state_dict())))
+    assert history.attrs["kept"] == "last" and len(states) == 3
+    assert all(torch.equal(v, states[-1][k]) for k, v in model.state_dict().items())
+    with pytest.raises(ValueError, match="keep must be"):
+        fit_promoters(tiny_model(), train_df, val_df, plasmid=toy_plasmid(), keep="first")
+
+
+def test_one_cycle_three_phase_is_the_student_teams_schedule():
+    opt = torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+    schedule = one_cycle(1e-5, three_phase=True)(opt, 2000)
+    lrs = []
+    for _ in range(2000):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        schedule.step()
+    assert lrs[0] == pytest.approx(4e-7) and max(lrs) == pytest.approx(1e-5)
+    assert int(np.argmax(lrs)) == 599                  # peak after 30 % of the steps
+    assert lrs[1198] == pytest.approx(4e-7)            # back at the start after another 30 %
+    assert lrs[-1] < 1e-9
 
 
 def test_fit_promoters_rejects_unknown_loss_and_schedule():

@@ -291,14 +291,25 @@ def test_reference_table_equals_contract():
 def test_legnet_numbers():
     report = reference.LEGNET_REPORT
     base = report[report["variant"] == "baseline"]
-    assert base["train_sequences"].tolist() == [5120, 10240, 20480]
-    assert base["pearson_r"].tolist() == [0.407, 0.515, 0.55]
+    assert base["train_sequences"].tolist() == [10240]      # the only baseline size the report's text gives
+    assert base["pearson_r"].tolist() == [0.515]
     assert (base["val_sequences"] == 2048).all()
     by_variant = report.set_index("variant")["pearson_r"]
     assert by_variant["dilation"] == 0.566
     assert by_variant["embedding"] == 0.52
     assert by_variant["lstm"] == 0.539
     assert by_variant["lstm_grid_best"] == 0.5428
+    assert by_variant["lstm_grid_baseline"] == 0.528
+    assert not {0.407, 0.55} & set(report["pearson_r"])   # not in the report's text: the team's curves
+    assert all(str(r) in q.replace("0.5280", "0.528") for r, q in zip(report["pearson_r"], report["quote"], strict=True))
+    curves = reference.LEGNET_TEAM_CURVES
+    assert curves["train_sequences"].tolist() == [5120, 10240, 20480]
+    assert (curves["val_sequences"] == curves["train_sequences"] // 5).all()
+    assert curves["best_val_r"].round(3).tolist() == [0.407, 0.515, 0.559]
+    assert "saved" in curves.attrs["source"]
+    setting = reference.LEGNET_REPORT_SETTING
+    assert setting["max_lr"] / setting["div_factor"] == pytest.approx(4e-7)
+    assert setting["epochs"] * setting["batches_per_epoch"] == 2000
     assert "noisy" in report.attrs["yardstick"]
     assert reference.LEGNET_PAPER["parameters"] == 1_852_846
     assert "Penzar" in reference.LEGNET_PAPER["source"]
