@@ -37,7 +37,7 @@ import pandas as pd
 from . import data, metrics
 
 __all__ = ["WEIGHTS", "PAIRED", "TOTAL_WEIGHT", "ChallengeSubsets", "challenge_subsets",
-           "ChallengeScores", "challenge_scores"]
+           "ChallengeScores", "challenge_scores", "score_models"]
 
 # subset -> weight in both scores (evaluation.py, the ``pearsons_score`` / ``spearmans_score`` lines)
 WEIGHTS: dict[str, float] = {"all": 1.0, "high_exp": 0.3, "low_exp": 0.3, "yeast": 0.3, "all_random": 0.3,
@@ -240,3 +240,33 @@ def challenge_scores(predictions, measured=None, *, subsets: ChallengeSubsets | 
     pearson_score = float((w * table["pearson"].fillna(0).to_numpy() ** 2).sum() / TOTAL_WEIGHT)
     spearman_score = float((w * table["spearman"].fillna(0).to_numpy()).sum() / TOTAL_WEIGHT)
     return ChallengeScores(pearson_score, spearman_score, table, subsets.snv_pairs, drop_public, notes)
+
+
+def score_models(predictions: dict, measured=None, *, subsets: ChallengeSubsets | None = None,
+                 drop_public: bool = True) -> pd.DataFrame:
+    """``challenge_scores`` for several models at once: one labelled row per model.
+
+    ``predictions``: model name -> predictions (each in a form ``challenge_scores`` takes). The
+    subsets are loaded once. Columns ``model``, ``challenge pearson score``, ``challenge spearman
+    score``, ``snv pairs``; ``attrs["scores"]`` holds every ``ChallengeScores`` (with its per-subset
+    table) and ``attrs["notes"]`` the notes of all of them, each once.
+
+    >>> import numpy as np
+    >>> measured = np.random.default_rng(0).normal(size=N_TEST)
+    >>> pairs = ChallengeSubsets({"high_exp": np.arange(100)}, {"SNVs": np.array([[1, 2], [3, 4], [5, 6]])},
+    ...                          {"high_exp": np.arange(0)}, {"SNVs": np.zeros((0, 2), int)}, "full list")
+    >>> table = score_models({"perfect": measured, "negated": -measured}, measured, subsets=pairs)
+    >>> table["challenge spearman score"].round(3).tolist()
+    [0.548, -0.548]
+    """
+    if not predictions:
+        raise ValueError("predictions is empty: give {model name: predictions}")
+    subsets = challenge_subsets() if subsets is None else subsets
+    scores = {name: challenge_scores(pred, measured, subsets=subsets, drop_public=drop_public)
+              for name, pred in predictions.items()}
+    table = pd.DataFrame([{"model": name, "challenge pearson score": s.pearson_score,
+                           "challenge spearman score": s.spearman_score, "snv pairs": s.snv_pairs}
+                          for name, s in scores.items()])
+    table.attrs["scores"] = scores
+    table.attrs["notes"] = list(dict.fromkeys(n for s in scores.values() for n in s.notes))
+    return table

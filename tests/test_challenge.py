@@ -151,3 +151,21 @@ def test_full_snv_list_is_used_when_it_loads(mirror, monkeypatch):
     subsets = challenge.challenge_subsets(snvs="full")
     assert subsets.snv_pairs == "full list"
     assert subsets.pairs["SNVs"].tolist() == [[1, 2], [3, 4], [5, 6]]   # unique pairs, as the challenge
+
+
+def test_score_models_gives_each_model_its_own_challenge_scores():
+    rng = np.random.default_rng(1)
+    measured = rng.normal(size=challenge.N_TEST)
+    subsets = challenge.ChallengeSubsets({"high_exp": np.arange(200)}, {"SNVs": np.arange(40).reshape(20, 2)},
+                                         {"high_exp": np.arange(0)}, {"SNVs": np.zeros((0, 2), int)},
+                                         "full list")
+    noisy = measured + rng.normal(size=challenge.N_TEST)
+    table = challenge.score_models({"perfect": measured, "noisy": noisy}, measured, subsets=subsets)
+    assert table["model"].tolist() == ["perfect", "noisy"]
+    alone = challenge.challenge_scores(noisy, measured, subsets=subsets)
+    assert table.loc[1, "challenge pearson score"] == pytest.approx(alone.pearson_score)
+    assert table.loc[1, "challenge spearman score"] == pytest.approx(alone.spearman_score)
+    assert table.loc[0, "challenge pearson score"] == pytest.approx(2.55 / challenge.TOTAL_WEIGHT)
+    assert table.attrs["scores"]["noisy"].table.equals(alone.table)
+    with pytest.raises(ValueError, match="predictions is empty"):
+        challenge.score_models({}, measured, subsets=subsets)
