@@ -26,15 +26,23 @@ The network, DREAM configuration (1,852,846 parameters; ``legnet()``)::
 No convolution followed by a BatchNorm has a bias (the BN's shift would make it redundant).
 Each extension is the baseline with ONE part swapped:
 
-    legnet_dilated      every stage's LocalBlock -> DilatedLocalBlock (plain k7 conv mixed with a
-                        dilated k7 conv: (1 - alpha) * plain + alpha * dilated)
-    legnet_embedding    stem -> InputEmbedding (1x1 conv 6->70, BN, SiLU) + stem 70->256
+    legnet_dilated      one k7 conv per stage mixed with a dilated twin, (1 - alpha) * plain + alpha *
+                        dilated: the inverted block's grouped conv (placement="first", the report's
+                        reading) or the LocalBlock (placement="last", DilatedLocalBlock)
+    legnet_embedding    an embedding before the stem: 150 positions -> 70 (along="length",
+                        LengthEmbedding, the report's "almost halved the input size") or 6 channels -> 70
+                        at every position (along="channels", InputEmbedding)
     legnet_transformer  neck -> TransformerNeck (attention over positions, never over the batch)
     legnet_lstm         neck -> LSTMNeck (an LSTM over positions; the head's input width follows it)
 
 The squeeze-excite of the original code is not the textbook one: inside its small MLP it adds a
 low-rank bilinear (pairwise-product) term; see ``SqueezeExcite`` and ``LowRankBilinear``. With
 ``se="plain"`` the textbook SE gives 1,725,122 parameters instead of 1,852,846.
+
+Weights start from PyTorch's default initialisation (the course's choice). ``init="legnet"`` in every
+builder (or ``legnet_init_(model)``) applies the original code's instead (autosome-ru/LegNet,
+``legnet/train.py:418-430``, applied at ``:591``): every Conv1d ``N(0, sqrt(2 / (k * out_channels)))``,
+every Linear ``N(0, 0.001)``, biases 0, BatchNorm weight 1 and bias 0.
 
 LegNet's input, loss, prediction and training recipe are in ``dnacourse.promoters``.
 """
@@ -49,7 +57,9 @@ from torch import nn
 
 __all__ = [
     "sinusoidal_positions", "LowRankBilinear", "SqueezeExcite", "ConvBNSiLU", "EffBlock",
-    "LocalBlock", "DilatedLocalBlock", "LegNetStage", "LegNetStem", "InputEmbedding",
+    "LocalBlock", "DilatedLocalBlock", "MixedDilationConv1d", "LegNetStage", "LegNetStem", "InputEmbedding",
+    "LengthEmbedding", "legnet_init_", "INITS", "DILATION_PLACEMENTS", "EMBEDDING_AXES", "conv_path",
+    "receptive_field",
     "TransformerNeck", "LSTMNeck", "LegNetHead", "LegNet", "DREAM_STAGE_CHANNELS", "legnet",
     "legnet_dilated", "legnet_embedding", "legnet_transformer", "legnet_lstm", "BUILDERS",
 ]
@@ -227,6 +237,7 @@ class DilatedLocalBlock(nn.Module):
     ``k``-wide conv with gaps of ``dilation`` (receptive field ``dilation * (k - 1) + 1``; 'same'
     padding keeps the length). The two are mixed *before* the shared BN + SiLU. ``alpha`` is a fixed
     hyperparameter (the student report tried 0 to 0.4); ``alpha=0`` is exactly the ``LocalBlock``.
+    ``legnet_dilated(placement="last")`` uses it (the alternative to the report's placement).
 
     >>> DilatedLocalBlock(512, 128, dilation=4, alpha=0.2)(torch.randn(2, 512, 150)).shape
     torch.Size([2, 128, 150])
@@ -251,6 +262,36 @@ class DilatedLocalBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mixed = (1 - self.alpha) * self.conv(x) + self.alpha * self.dilated(x)  # (B, C_out, L)
         return F.silu(self.norm(mixed))
+
+
+class MixedDilationConv1d(nn.Conv1d):
+    """A Conv1d ('same' padding, no bias) mixed with a dilated twin: ``(B, C_in, L)`` -> ``(B, C_out, L)``.
+
+    ``y = (1 - alpha) * conv(x) + alpha * dilated(x)``. The plain conv is this module itself (its
+    ``weight`` has the plain conv's name, so a baseline's weights load into it); ``dilated`` has the
+    same width, groups and channels, with gaps of ``rate``. ``alpha=0`` is exactly the plain conv.
+    ``legnet_dilated(placement="first")`` puts one in every stage's inverted block.
+
+    >>> MixedDilationConv1d(32, 32, 7, rate=4, alpha=0.4, groups=16)(torch.randn(2, 32, 150)).shape
+    torch.Size([2, 32, 150])
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int = 7, rate: int = 2,
+                 alpha: float = 0.4, groups: int = 1):
+        super().__init__(in_channels, out_channels, kernel_size, padding="same", groups=groups, bias=False)
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+        if int(rate) != rate or rate < 1:
+            raise ValueError(f"rate must be a positive integer, got {rate!r}")
+        self.alpha, self.rate = float(alpha), int(rate)
+        self.dilated = nn.Conv1d(in_channels, out_channels, kernel_size, padding="same", dilation=self.rate,
+                                 groups=groups, bias=False)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", alpha={self.alpha}, rate={self.rate}"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (1 - self.alpha) * super().forward(x) + self.alpha * self.dilated(x)  # (B, C_out, L)
 
 
 class LegNetStage(nn.Module):
@@ -287,8 +328,8 @@ class InputEmbedding(ConvBNSiLU):
 
     ``(B, 6, L)`` -> ``(B, dim, L)``: every position's 6 numbers (one-hot + two flags) are mapped to
     ``dim`` learned features, the same map at every position (like ``nn.Embedding`` on the base,
-    extended to the flags). This is our reading of the student report's "embedding layer (hidden
-    size 70)"; the report does not say more.
+    extended to the flags). ``legnet_embedding(along="channels")`` uses it: the alternative to the
+    report's reading, a compression along the length (``LengthEmbedding``).
 
     >>> InputEmbedding(6, 70)(torch.zeros(2, 6, 150)).shape
     torch.Size([2, 70, 150])
@@ -298,14 +339,43 @@ class InputEmbedding(ConvBNSiLU):
         super().__init__(in_channels, dim, kernel_size=1)
 
 
+class LengthEmbedding(nn.Module):
+    """A learned compression along the sequence: ``(B, C, length_in)`` -> ``(B, C, length_out)``.
+
+    Every output position is a learned weighted sum (plus a bias) of all ``length_in`` input
+    positions, the same map for every channel: ``y[b, c, :] = W @ x[b, c, :] + b``, ``W`` of shape
+    ``(length_out, length_in)``. This is the course's reading of the student report's "embedding
+    layer with hidden size 70 bp, almost halved the input size" (150 -> 70 positions); the report
+    does not say how the layer is built, so the linear map, shared by the channels and without a
+    nonlinearity, is the course's choice.
+
+    >>> LengthEmbedding(150, 70)(torch.zeros(2, 6, 150)).shape
+    torch.Size([2, 6, 70])
+    """
+
+    def __init__(self, length_in: int = 150, length_out: int = 70):
+        super().__init__()
+        if min(length_in, length_out) < 1:
+            raise ValueError(f"length_in and length_out must be >= 1, got {length_in}, {length_out}")
+        self.length_in, self.length_out = length_in, length_out
+        self.map = nn.Linear(length_in, length_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] != self.length_in:
+            raise ValueError(f"LengthEmbedding expects {self.length_in} positions, got input of shape "
+                             f"{tuple(x.shape)}; build it with length_in={x.shape[-1]}")
+        return self.map(x)  # (B, C, length_out)
+
+
 class TransformerNeck(nn.Module):
     """Self-attention over sequence positions: ``(B, C, L)`` -> ``(B, C, L)``.
 
     ``(B, C, L) -> (B, L, C)`` + sinusoidal position codes -> ``nn.TransformerEncoder`` built with
     ``batch_first=True`` on that ``(batch, length, channels)`` tensor -> back to ``(B, C, L)``.
     Attention mixes the ``L`` positions of one sequence, never different sequences. (The student
-    report fed a ``(length, batch, channels)`` tensor to a ``batch_first=True`` layer, so its
-    "sequence" axis was the batch: each position attended over the other sequences in the batch.)
+    team's code -- not its report -- fed a ``(length, batch, channels)`` tensor to a ``batch_first=True``
+    layer, Rolfhuang/DL_Project_DNA_Seq ``legnet.py:227, 268``, so its "sequence" axis was the batch:
+    each position attended over the other sequences in the batch.)
 
     >>> TransformerNeck(64)(torch.randn(2, 64, 150)).shape
     torch.Size([2, 64, 150])
@@ -400,11 +470,49 @@ class LegNet(nn.Module):
 
 
 DREAM_STAGE_CHANNELS = (128, 128, 64, 64, 64, 64)
+INITS = ("pytorch", "legnet")  # PyTorch's default initialisation (the course's default); the original's
+DILATION_PLACEMENTS = ("first", "last")  # the inverted block's grouped conv (the report's); the LocalBlock
+EMBEDDING_AXES = ("length", "channels")  # 150 -> 70 positions (the report's); 6 -> 70 channels per position
+
+
+def legnet_init_(model: nn.Module) -> nn.Module:
+    """LegNet's original weight initialisation, in place; returns ``model``.
+
+    As the original code's ``initialize_weights`` (autosome-ru/LegNet ``legnet/train.py:418-430``,
+    applied to the whole model at ``:591``): every ``Conv1d`` weight ~ ``N(0, sqrt(2 / (k * out)))``
+    (``k`` the kernel width, ``out`` the output channels), every ``Linear`` weight ~ ``N(0, 0.001)``,
+    their biases 0, every BatchNorm weight 1 and bias 0. Other layers (the low-rank bilinear term,
+    an LSTM, layer norms, attention's input projection) keep their own initialisation.
+
+    >>> m = legnet_init_(nn.Sequential(nn.Conv1d(4, 8, 7), nn.Linear(8, 2)))
+    >>> float(m[0].bias.detach().abs().sum()), float(m[1].bias.detach().abs().sum())
+    (0.0, 0.0)
+    """
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.Conv1d):
+                m.weight.normal_(0.0, math.sqrt(2.0 / (m.kernel_size[0] * m.out_channels)))
+            elif isinstance(m, nn.Linear):
+                m.weight.normal_(0.0, 0.001)
+            elif isinstance(m, nn.BatchNorm1d):
+                nn.init.ones_(m.weight)
+            else:
+                continue
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return model
+
+
+def _initialised(model: LegNet, init: str) -> LegNet:
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    return legnet_init_(model) if init == "legnet" else model
 
 
 def legnet(n_classes: int = 18, in_channels: int = 6, stem_channels: int = 256,
            stage_channels=DREAM_STAGE_CHANNELS, kernel_size: int = 7, expansion: int = 4,
-           filters_per_group: int = 2, se: str = "legnet", se_reduction: int = 4) -> LegNet:
+           filters_per_group: int = 2, se: str = "legnet", se_reduction: int = 4,
+           init: str = "pytorch") -> LegNet:
     """LegNet; the defaults are the DREAM 2022 configuration (1,852,846 parameters).
 
     ``(B, in_channels, L)`` -> ``(B, n_classes)`` bin logits. Stage ``i`` maps
@@ -412,6 +520,7 @@ def legnet(n_classes: int = 18, in_channels: int = 6, stem_channels: int = 256,
     ``expansion`` sets the EffBlock's inner width (``expansion * stage_channels[i]``),
     ``se="plain"`` uses a textbook squeeze-excite (1,725,122 parameters). Smaller widths make a
     model a CPU can train, e.g. ``legnet(stem_channels=64, stage_channels=(32, 32, 16))``.
+    ``init``: ``"pytorch"`` (default, the course's choice) or ``"legnet"`` (``legnet_init_``).
 
     >>> sum(p.numel() for p in legnet().parameters())
     1852846
@@ -426,66 +535,97 @@ def legnet(n_classes: int = 18, in_channels: int = 6, stem_channels: int = 256,
     sizes = (stem_channels, *stage_channels)
     stages = [LegNetStage(p, s, kernel_size, expansion, filters_per_group, se, se_reduction)
               for p, s in zip(sizes[:-1], sizes[1:], strict=True)]
-    return LegNet(LegNetStem(in_channels, stem_channels, kernel_size), stages, None,
-                  LegNetHead(stage_channels[-1], n_classes))
+    return _initialised(LegNet(LegNetStem(in_channels, stem_channels, kernel_size), stages, None,
+                               LegNetHead(stage_channels[-1], n_classes)), init)
 
 
-def legnet_dilated(n_classes: int = 18, alpha: float = 0.2, dilations=(4, 3, 2, 2, 1, 1),
-                   **widths) -> LegNet:
-    """LegNet whose stages' local convs each mix in a dilated conv (``DilatedLocalBlock``).
+def legnet_dilated(n_classes: int = 18, alpha: float = 0.4, dilations=(4, 3, 2, 2, 1, 1),
+                   placement: str = "first", init: str = "pytorch", **widths) -> LegNet:
+    """LegNet with one k-wide conv per stage mixed with a dilated twin: ``(1 - alpha) * plain + alpha * dilated``.
 
-    In stage ``i`` the k7 conv ``2p -> s`` after the concatenation becomes
-    ``(1 - alpha) * conv(x) + alpha * dilated_conv(x)`` (before its BN + SiLU), with dilation
-    ``dilations[i]`` (one rate per stage; a rate of 1 gives a second plain conv). ``widths`` go to
-    ``legnet``. ``alpha=0`` computes exactly the baseline's function.
+    The report (section 2.4): "the first vanilla convolution layer in the repeated blocks was replaced
+    by a modified convolution layer" holding a dilated and the original layer, rates 4, 3, 2, 2, 1, 1
+    (``dilations``, one per stage), their ratio a hyperparameter (it tried 0 to 0.4; 0.4 is the default).
+
+    * ``placement="first"`` (default, the course's reading of the report): the first conv of each
+      stage that a dilation can change, the inverted block's grouped k7 conv, becomes a
+      ``MixedDilationConv1d`` (the twin has the same groups, so it adds few weights). The block's
+      first conv is a 1x1, on which a dilation changes nothing.
+    * ``placement="last"`` (the alternative): the k7 conv ``2p -> s`` after the concatenation
+      becomes a ``DilatedLocalBlock`` (the twin is a full conv: many more weights).
+
+    ``alpha=0`` computes exactly the baseline's function. ``widths`` go to ``legnet``.
 
     >>> legnet_dilated(alpha=0.4)(torch.zeros(2, 6, 150)).shape
     torch.Size([2, 18])
+    >>> legnet_dilated(placement="last")(torch.zeros(2, 6, 150)).shape
+    torch.Size([2, 18])
     """
+    if placement not in DILATION_PLACEMENTS:
+        raise ValueError(f"placement must be one of {DILATION_PLACEMENTS}, got {placement!r}")
     model = legnet(n_classes, **widths)
     dilations = tuple(dilations)
     if len(dilations) != len(model.stages):
         raise ValueError(f"dilations has {len(dilations)} rates {dilations} but the model has "
                          f"{len(model.stages)} stages")
     for stage, rate in zip(model.stages, dilations, strict=True):
-        conv = stage.local.conv
-        stage.local = DilatedLocalBlock(conv.in_channels, conv.out_channels, conv.kernel_size[0], rate, alpha)
-    return model
+        if placement == "first":
+            conv = stage.inverted.grouped[0]
+            stage.inverted.grouped[0] = MixedDilationConv1d(conv.in_channels, conv.out_channels,
+                                                            conv.kernel_size[0], rate, alpha, conv.groups)
+        else:
+            conv = stage.local.conv
+            stage.local = DilatedLocalBlock(conv.in_channels, conv.out_channels, conv.kernel_size[0], rate, alpha)
+    return _initialised(model, init)
 
 
-def legnet_embedding(n_classes: int = 18, embedding_dim: int = 70, **widths) -> LegNet:
-    """LegNet with a learned input embedding in front of the stem: ``InputEmbedding`` (1x1 conv
-    ``6 -> embedding_dim``, BN, SiLU), then the stem conv ``embedding_dim -> 256``.
+def legnet_embedding(n_classes: int = 18, embedding_dim: int = 70, along: str = "length",
+                     input_length: int = 150, init: str = "pytorch", **widths) -> LegNet:
+    """LegNet with an embedding in front of the stem; ``embedding_dim`` is the report's "hidden size" (70).
 
-    Our reading of the student report's "embedding layer (hidden size 70)". ``widths`` go to ``legnet``.
+    * ``along="length"`` (default, the report's "hidden size 70 bp, almost halved the input size"):
+      ``LengthEmbedding`` maps the ``input_length`` (150) positions to ``embedding_dim`` positions,
+      then the stem conv ``6 -> 256`` reads the 70 positions.
+    * ``along="channels"`` (the alternative): ``InputEmbedding`` (1x1 conv ``6 -> embedding_dim``,
+      BN, SiLU) at every position, then the stem conv ``embedding_dim -> 256``.
+
+    ``widths`` go to ``legnet``.
 
     >>> legnet_embedding()(torch.zeros(2, 6, 150)).shape
     torch.Size([2, 18])
+    >>> legnet_embedding(along="channels").stem[0](torch.zeros(2, 6, 150)).shape
+    torch.Size([2, 70, 150])
     """
+    if along not in EMBEDDING_AXES:
+        raise ValueError(f"along must be one of {EMBEDDING_AXES}, got {along!r}")
     model = legnet(n_classes, **widths)
     stem = model.stem
-    model.stem = nn.Sequential(InputEmbedding(stem.in_channels, embedding_dim),
-                               LegNetStem(embedding_dim, stem.out_channels, stem.conv.kernel_size[0]))
-    return model
+    if along == "length":
+        model.stem = nn.Sequential(LengthEmbedding(input_length, embedding_dim), stem)
+    else:
+        model.stem = nn.Sequential(InputEmbedding(stem.in_channels, embedding_dim),
+                                   LegNetStem(embedding_dim, stem.out_channels, stem.conv.kernel_size[0]))
+    return _initialised(model, init)
 
 
 def legnet_transformer(n_classes: int = 18, n_heads: int = 4, n_layers: int = 1, ff_dim: int = 128,
-                       dropout: float = 0.1, **widths) -> LegNet:
+                       dropout: float = 0.1, init: str = "pytorch", **widths) -> LegNet:
     """LegNet with a transformer encoder between the conv stages and the head (``TransformerNeck``).
 
     Attention runs over the 150 positions of each sequence (``(batch, length, channels)``,
-    ``batch_first=True``). ``widths`` go to ``legnet``.
+    ``batch_first=True``). ``widths`` go to ``legnet``. (The student team's code used 2 layers, 4
+    heads, feed-forward 256, dropout 0.3 and no position codes: ``dc.reference.LEGNET_REPORT_SETTING``.)
 
     >>> legnet_transformer()(torch.zeros(2, 6, 150)).shape
     torch.Size([2, 18])
     """
     model = legnet(n_classes, **widths)
     model.neck = TransformerNeck(model.stages[-1].out_channels, n_heads, n_layers, ff_dim, dropout)
-    return model
+    return _initialised(model, init)
 
 
 def legnet_lstm(n_classes: int = 18, hidden_size: int = 128, bidirectional: bool = True,
-                dropout: float = 0.2, num_layers: int = 1, **widths) -> LegNet:
+                dropout: float = 0.2, num_layers: int = 1, init: str = "pytorch", **widths) -> LegNet:
     """LegNet with an LSTM over positions between the conv stages and the head (``LSTMNeck``).
 
     The head's 1x1 conv then maps ``hidden_size * directions`` channels (256 by default) to the
@@ -497,7 +637,38 @@ def legnet_lstm(n_classes: int = 18, hidden_size: int = 128, bidirectional: bool
     model = legnet(n_classes, **widths)
     model.neck = LSTMNeck(model.stages[-1].out_channels, hidden_size, bidirectional, dropout, num_layers)
     model.head = LegNetHead(model.neck.out_channels, n_classes)
-    return model
+    return _initialised(model, init)
+
+
+def conv_path(model: LegNet) -> list[list[nn.Conv1d]]:
+    """The k-wide convolutions along a LegNet's path, in order: one list of parallel convs per step.
+
+    Steps: the stem's conv, then per stage the inverted block's grouped conv and the local conv
+    after the concatenation (1x1 convs widen nothing and are left out). A step with a dilated twin
+    (``alpha > 0``) lists the plain conv and the twin. Notebook 14 measures receptive fields with it.
+
+    >>> [len(step) for step in conv_path(legnet_dilated(dilations=(2, 1), stem_channels=8, stage_channels=(8, 8)))]
+    [1, 2, 1, 2, 1]
+    """
+    stem = model.stem[-1] if isinstance(model.stem, nn.Sequential) else model.stem
+    steps = [[stem.conv]]
+    for stage in model.stages:
+        for conv in (stage.inverted.grouped[0], stage.local):
+            plain = conv if isinstance(conv, nn.Conv1d) else conv.conv
+            twin = getattr(conv, "dilated", None)
+            steps.append([plain] + ([twin] if twin is not None and conv.alpha > 0 else []))
+    return steps
+
+
+def receptive_field(model: LegNet) -> int:
+    """Positions of the input one output position of the conv path can see: ``1 + sum of d (k - 1)``.
+
+    Per step of ``conv_path`` the widest conv counts (a dilated twin reaches further than its plain conv).
+
+    >>> receptive_field(legnet()), receptive_field(legnet_dilated())
+    (79, 121)
+    """
+    return 1 + sum(max(c.dilation[0] * (c.kernel_size[0] - 1) for c in step) for step in conv_path(model))
 
 
 # every LegNet by name, for ``dnacourse.models.build``

@@ -187,6 +187,9 @@ LEGNET_REPORT_SETTING: dict = {
                     # legnet.py:221-227 TransformerEncoderLayer(..., batch_first=True) fed a
                     # (length, batch, channels) tensor (legnet.py:268): attention runs across the batch
                     "attention_across": "batch"},
+    # helper_fuctions.py:179-191 initialize_weights (LegNet's), applied at helper_fuctions.py:324 and
+    # group_project.ipynb:4091
+    "weight_init": "LegNet's: conv N(0, sqrt(2 / (k * out))), linear N(0, 0.001), biases 0",
     "source": "Rolfhuang/DL_Project_DNA_Seq group_project.ipynb and legnet.py (the student team's code)",
 }
 """The student team's training setting as its code has it (file:line in the comments)."""
@@ -210,6 +213,8 @@ LEGNET_PAPER: dict = {
     "batch_size": 1024,
     "training_steps": 80_000,
     "training_hours_approx": 8,  # on one RTX A5000
+    # autosome-ru/LegNet legnet/train.py:418-430 initialize_weights, applied at :591 (dc.legnet.legnet_init_)
+    "weight_init": "conv N(0, sqrt(2 / (k * out_channels))), linear N(0, 0.001), biases 0, BatchNorm 1 / 0",
     "source": SOURCES["legnet_paper"],
 }
 """Facts about LegNet's DREAM 2022 configuration (Penzar et al. 2023), numbers only, with ``"source"``."""

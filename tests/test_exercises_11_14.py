@@ -91,7 +91,7 @@ def fields_k_not_k_minus_one():
 
 
 def fields_dilated_only():
-    # only the six local convs: 1 + sum of 6 d
+    # only the six convs with a dilated twin: 1 + sum of 6 d
     return {d: 1 + sum(6 * x for x in d) for d in [(1, 1, 2, 2, 3, 4), (8, 4, 2, 1, 1, 1)]}
 
 

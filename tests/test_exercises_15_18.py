@@ -218,7 +218,7 @@ def test_the_reference_neck_is_permutation_equivariant():
 def test_the_reference_embedding_merges_into_the_stem():
     """What the exercise is about: stem(E x) is one convolution with the merged kernel W_stem E."""
     torch.manual_seed(0)
-    model = dc.models.build("legnet_embedding")
+    model = dc.models.build("legnet_embedding", along="channels")
     model.stem[0] = s15_legnet_embedding.LinearEmbedding(6, 70)
     conv = model.stem[1].conv
     merged = torch.einsum("oek,ec->ock", conv.weight, model.stem[0].conv.weight[:, :, 0])

@@ -95,13 +95,18 @@ def test_extension_parameter_counts_by_hand():
     two_layers = models.build("legnet_transformer", n_layers=2)
     assert models.count_parameters(two_layers) == base + 2 * (attention + feedforward + norms)
 
-    embedding = models.build("legnet_embedding", embedding_dim=70)
+    channels = models.build("legnet_embedding", embedding_dim=70, along="channels")
     stem_change = (6 * 70 + 2 * 70) + 70 * 256 * 7 - 6 * 256 * 7  # new 1x1 conv + BN; stem input 6 -> 70
-    assert models.count_parameters(embedding) == base + stem_change
+    assert models.count_parameters(channels) == base + stem_change
+    length = models.build("legnet_embedding", embedding_dim=70)  # the report's reading: 150 -> 70 positions
+    assert models.count_parameters(length) == base + 150 * 70 + 70  # one Linear over positions, stem unchanged
 
-    dilated = models.build("legnet_dilated")
+    last = models.build("legnet_dilated", placement="last")
     extra = sum(2 * p * s * 7 for p, s in zip(DREAM_SIZES[:-1], DREAM_SIZES[1:], strict=True))  # a 2nd conv per stage
-    assert models.count_parameters(dilated) == base + extra
+    assert models.count_parameters(last) == base + extra
+    first = models.build("legnet_dilated")  # a grouped twin (2 filters per group) of each inverted block's conv
+    extra = sum(4 * s * 2 * 7 for s in DREAM_SIZES[1:])
+    assert models.count_parameters(first) == base + extra
 
 
 @pytest.mark.parametrize(("hidden", "bidirectional"), [(64, False), (128, True), (256, True), (128, False)])
@@ -188,21 +193,23 @@ def test_input_of_the_wrong_shape_is_rejected():
 # the extensions do what they say
 
 
-def test_dilated_with_alpha_0_is_the_baseline_when_the_plain_weights_are_shared():
+@pytest.mark.parametrize(("placement", "twin"), [("first", "stages.{}.inverted.grouped.0.dilated.weight"),
+                                                   ("last", "stages.{}.local.dilated.weight")])
+def test_dilated_with_alpha_0_is_the_baseline_when_the_plain_weights_are_shared(placement, twin):
     base = models.build("legnet").eval()
     with torch.no_grad():  # non-trivial BN statistics, so the comparison is not between default BNs
         for m in base.modules():
             if isinstance(m, nn.BatchNorm1d):
                 m.running_mean.uniform_(-0.5, 0.5)
                 m.running_var.uniform_(0.5, 2.0)
-    dilated = models.build("legnet_dilated", alpha=0.0).eval()
+    dilated = models.build("legnet_dilated", alpha=0.0, placement=placement).eval()
     missing, unexpected = dilated.load_state_dict(base.state_dict(), strict=False)
     assert unexpected == []
-    assert sorted(missing) == [f"stages.{i}.local.dilated.weight" for i in range(6)]
+    assert sorted(missing) == [twin.format(i) for i in range(6)]
     x = dream_batch(3, seed=3)
     with torch.no_grad():
         torch.testing.assert_close(dilated(x), base(x), atol=1e-6, rtol=0)
-        mixed = models.build("legnet_dilated", alpha=0.3).eval()
+        mixed = models.build("legnet_dilated", alpha=0.3, placement=placement).eval()
         mixed.load_state_dict(dilated.state_dict())  # same weights, alpha 0.3
         assert not torch.allclose(mixed(x), base(x), atol=1e-4)
 
@@ -218,6 +225,36 @@ def test_dilated_branch_spreads_an_impulse_with_gaps_of_the_dilation_rate():
     assert block(x).shape == x.shape
 
 
+def test_the_reports_placement_mixes_the_grouped_conv_with_a_grouped_dilated_twin():
+    model = models.build("legnet_dilated", alpha=0.25)
+    rates = []
+    for stage in model.stages:
+        conv = stage.inverted.grouped[0]
+        assert isinstance(conv, legnet.MixedDilationConv1d) and isinstance(stage.local, legnet.LocalBlock)
+        assert conv.dilated.groups == conv.groups == conv.in_channels // 2 and conv.kernel_size == (7,)
+        rates.append(conv.dilated.dilation[0])
+    assert rates == [4, 3, 2, 2, 1, 1]
+    conv = legnet.MixedDilationConv1d(1, 1, 7, rate=3, alpha=0.25)
+    with torch.no_grad():
+        conv.weight.fill_(1.0)
+        conv.dilated.weight.fill_(2.0)
+        x = torch.zeros(1, 1, 40)
+        x[0, 0, 20] = 1.0
+        y = conv(x)[0, 0]
+    assert y[20].item() == pytest.approx(0.75 + 0.5)  # the shared centre tap
+    assert y[21].item() == pytest.approx(0.75) and y[23].item() == pytest.approx(0.75 + 0.5)
+    assert y[29].item() == pytest.approx(0.5) and y[30].item() == 0.0  # 20 + 3 * 3 is the last dilated tap
+
+
+def test_dilation_placement_and_embedding_axis_are_checked():
+    with pytest.raises(ValueError, match="placement must be one of"):
+        models.build("legnet_dilated", placement="middle")
+    with pytest.raises(ValueError, match="along must be one of"):
+        models.build("legnet_embedding", along="depth")
+    with pytest.raises(ValueError, match="expects 150 positions"):
+        models.build("legnet_embedding")(torch.zeros(2, 6, 120))
+
+
 def test_dilations_must_match_the_number_of_stages():
     with pytest.raises(ValueError, match="dilations has 2 rates"):
         models.build("legnet_dilated", dilations=(2, 1))
@@ -225,12 +262,41 @@ def test_dilations_must_match_the_number_of_stages():
         models.build("legnet_dilated", alpha=1.5)
 
 
-def test_embedding_runs_in_front_of_the_stem():
+def test_length_embedding_compresses_150_positions_to_70_before_the_stem():
     model = models.build("legnet_embedding", embedding_dim=70)
+    embed, stem = model.stem
+    assert isinstance(embed, legnet.LengthEmbedding) and (stem.conv.in_channels, stem.conv.out_channels) == (6, 256)
+    x = dream_batch(2)
+    with torch.no_grad():
+        h = embed(x)
+        torch.testing.assert_close(h, torch.einsum("bcl,ol->bco", x, embed.map.weight) + embed.map.bias)
+    assert h.shape == (2, 6, 70)
+
+
+def test_channel_embedding_runs_in_front_of_the_stem():
+    model = models.build("legnet_embedding", embedding_dim=70, along="channels")
     embed, stem = model.stem
     assert isinstance(embed, legnet.InputEmbedding) and embed.conv.kernel_size == (1,)
     assert (embed.conv.in_channels, embed.conv.out_channels) == (6, 70)
     assert (stem.conv.in_channels, stem.conv.out_channels) == (70, 256)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_legnet_init_follows_the_original_code(name):
+    model = models.build(name, init="legnet")
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv1d)]
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    for conv in convs:
+        expected = (2 / (conv.kernel_size[0] * conv.out_channels)) ** 0.5
+        assert conv.weight.std().item() == pytest.approx(expected, rel=0.35 if conv.weight.numel() < 500 else 0.1)
+        assert conv.bias is None or not conv.bias.any()
+    for layer in linears:
+        assert layer.weight.std().item() == pytest.approx(0.001, rel=0.35 if layer.weight.numel() < 500 else 0.1)
+        assert layer.bias is None or not layer.bias.any()
+    default = models.build(name)
+    assert next(p for p in default.modules() if isinstance(p, nn.Linear)).weight.std() > 0.01  # PyTorch's default
+    with pytest.raises(ValueError, match="init must be one of"):
+        models.build(name, init="xavier")
 
 
 def test_transformer_attends_across_positions_but_never_across_the_batch():

@@ -184,23 +184,16 @@ def _conv_path_field(dilations, only_dilated: bool = False, no_minus_one: bool =
     model = models.build("legnet_dilated", alpha=0.2, dilations=tuple(dilations), stem_channels=8,
                          stage_channels=(8,) * len(dilations))
     extra = 1 if no_minus_one else 0
-
-    def span(conv):
-        return _span(conv) + extra * conv.dilation[0]
-
-    total = 0 if only_dilated else span(model.stem.conv)
-    for stage in model.stages:
-        if not only_dilated:
-            total += span(stage.inverted.grouped[0])
-        total += max(span(stage.local.conv), span(stage.local.dilated))
-    return 1 + total
+    steps = [step for step in legnet.conv_path(model) if len(step) > 1 or not only_dilated]
+    return 1 + sum(max(_span(c) + extra * c.dilation[0] for c in step) for step in steps)
 
 
 @_never_raises
 def check_dilation_fields(answer) -> bool:
     """Exercise 14.2: ``answer = {dilations: receptive field}`` for ``dilations`` (1, 1, 2, 2, 3, 4) and
     (8, 4, 2, 1, 1, 1): the field, in positions, of the convolutional path of
-    ``dc.models.build("legnet_dilated", dilations=...)`` (stem, grouped and local convs; r += d (k - 1))."""
+    ``dc.models.build("legnet_dilated", dilations=...)`` (every k-wide conv of ``dc.legnet.conv_path``;
+    r += d (k - 1))."""
     fb = _Feedback("14.2 other rates")
     if answer is None:
         return fb.unanswered("set answer = {(1, 1, 2, 2, 3, 4): field, (8, 4, 2, 1, 1, 1): field}")
@@ -226,8 +219,8 @@ def check_dilation_fields(answer) -> bool:
         return fb.wrong("each conv added d * k positions; it adds d * (k - 1).", got=g,
                         hint="a k-tap kernel with dilation d spans d (k - 1) + 1 positions")
     if g == {d: _conv_path_field(d, only_dilated=True) for d in _DILATION_CHOICES}:
-        return fb.wrong("only the dilated convs were counted: the stem and the grouped convs of the inverted "
-                        "blocks widen the field too.", got=g,
+        return fb.wrong("only the dilated convs were counted: the stem and the other k-wide convs widen "
+                        "the field too.", got=g,
                         hint="r = 1 + sum over every conv on the path of d (k - 1)")
     bad = [d for d in _DILATION_CHOICES if g[d] != expected[d]]
     return fb.wrong(f"the field for dilations={bad[0]} is off.", got=g[bad[0]],

@@ -4,13 +4,8 @@ import dnacourse as dc
 
 
 def receptive_field(model):
-    """1 + sum of d (k - 1) over the stem conv and, per stage, the grouped conv and the wider local conv."""
-    convs = [model.stem.conv]
-    for stage in model.stages:
-        convs.append(stage.inverted.grouped[0])
-        local = stage.local
-        convs.append(max(local.conv, local.dilated, key=lambda c: c.dilation[0] * (c.kernel_size[0] - 1)))
-    return 1 + sum(c.dilation[0] * (c.kernel_size[0] - 1) for c in convs)
+    """1 + sum of d (k - 1) over every k-wide conv of the path, the wider one where a dilated twin runs in parallel."""
+    return 1 + sum(max(c.dilation[0] * (c.kernel_size[0] - 1) for c in step) for step in dc.legnet.conv_path(model))
 
 
 def dilation_fields():
