@@ -13,7 +13,7 @@ published  the published number to compare with, or None
 source     a short citation of the published number, or None
 data       the data it was measured on, e.g. ``"human_first781"``
 split      ``"random"``, ``"grouped"``, ``"test"``, ... or None
-mode       ``"quick"`` or ``"full"`` (filled in: ``DNACOURSE_QUICK``)
+mode       ``"quick"``, ``"cpu"`` or ``"full"`` (filled in: ``dc.runtime.mode()``)
 device     ``"cpu"``, ``"cuda"`` or ``"mps"`` (filled in: ``dc.runtime.device()``; a row may name
            its own, e.g. ``"cpu"`` for scikit-learn results on a GPU machine)
 note       anything a reader needs to interpret the number, or None
@@ -55,7 +55,7 @@ __all__ = ["FIELDS", "MODES", "RESULTS_DIR_ENV", "RESULTS_FORMAT", "COURSE_FORMA
            "load_results", "results_dir", "results_table", "markdown_table"]
 
 FIELDS = ("result", "value", "published", "source", "data", "split", "mode", "device", "note")
-MODES = ("quick", "full")
+MODES = ("quick", "cpu", "full")
 RESULTS_DIR_ENV = "DNACOURSE_RESULTS_DIR"
 RESULTS_FORMAT = "dnacourse.results/1"   # one notebook's file, written by save_results
 COURSE_FORMAT = "dnacourse.course/1"     # the combined file of many notebooks (tools.reproduce)
@@ -77,13 +77,13 @@ def results_dir() -> Path:
 
 
 def _mode(mode) -> str:
-    """``mode`` checked (``"quick"`` or ``"full"``); None = from ``DNACOURSE_QUICK``."""
+    """``mode`` checked (``"quick"``, ``"cpu"`` or ``"full"``); None = ``dc.runtime.mode()``."""
     if mode is None:
         from . import runtime
 
-        return "quick" if runtime.quick() else "full"
+        return runtime.mode()
     if mode not in MODES:
-        raise ValueError(f"mode must be 'quick' or 'full' (or None: from DNACOURSE_QUICK), got {mode!r}")
+        raise ValueError(f"mode must be 'quick', 'cpu' or 'full' (or None: dc.runtime.mode()), got {mode!r}")
     return mode
 
 

@@ -4,7 +4,11 @@ Every notebook starts with::
 
     import dnacourse as dc
     dc.runtime.report()          # prints device, mode and data folders
-    QUICK = dc.runtime.quick()   # small subsets and few epochs when DNACOURSE_QUICK=1
+    MODE = dc.runtime.mode()     # "quick", "cpu" or "full" (write MODE = "cpu" to choose one)
+
+Three run modes (``mode()``): ``quick`` (CI: small real subsets, seconds), ``cpu`` (a laptop without a
+GPU: the same experiments at a scale that learns for real in minutes), ``full`` (a GPU such as Colab's T4:
+the faithful configuration).
 """
 
 from __future__ import annotations
@@ -20,24 +24,58 @@ import numpy as np
 import torch
 
 QUICK_ENV = "DNACOURSE_QUICK"
+MODE_ENV = "DNACOURSE_MODE"
+MODES = ("quick", "cpu", "full")
 DATA_DIR_ENV = "DNACOURSE_DATA_DIR"
 MIRROR_ENV = "DNACOURSE_MIRROR"
 
 _TRUE = {"1", "true", "yes", "on"}
 
 
+def mode(choice: str | None = None) -> str:
+    """The run mode: ``"quick"``, ``"cpu"`` or ``"full"``.
+
+    ``choice`` (a notebook's override) wins; then ``$DNACOURSE_MODE``; then ``quick`` when
+    ``$DNACOURSE_QUICK`` is 1 (what CI and nbval set); else ``full`` when a CUDA GPU is present and
+    ``cpu`` otherwise (an Apple GPU counts as ``cpu``: the course's choice, its full-mode sizes were
+    set for a T4).
+
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"DNACOURSE_QUICK": "1", "DNACOURSE_MODE": ""}):
+    ...     mode(), mode("cpu")
+    ('quick', 'cpu')
+    >>> mode("fast")
+    Traceback (most recent call last):
+    ...
+    ValueError: mode must be 'quick', 'cpu' or 'full', got 'fast'
+    """
+    if choice is None:
+        env = os.environ.get(MODE_ENV, "").strip().lower()
+        if env:
+            if env not in MODES:
+                raise ValueError(f"{MODE_ENV}={os.environ[MODE_ENV]!r}: must be quick, cpu or full (or unset)")
+            return env
+        if os.environ.get(QUICK_ENV, "").strip().lower() in _TRUE:
+            return "quick"
+        return "full" if torch.cuda.is_available() else "cpu"
+    if choice not in MODES:
+        raise ValueError(f"mode must be 'quick', 'cpu' or 'full', got {choice!r}")
+    return choice
+
+
 def quick() -> bool:
-    """True when the environment variable ``DNACOURSE_QUICK`` is ``1`` (or true/yes/on).
+    """True in quick mode (``mode() == "quick"``): ``DNACOURSE_QUICK=1`` or ``DNACOURSE_MODE=quick``.
 
     Quick mode is what CI and nbval use: small real subsets, one or two epochs.
 
     >>> import os
     >>> from unittest import mock
-    >>> with mock.patch.dict(os.environ, {"DNACOURSE_QUICK": "1"}):
+    >>> with mock.patch.dict(os.environ, {"DNACOURSE_QUICK": "1", "DNACOURSE_MODE": ""}):
     ...     quick()
     True
     """
-    return os.environ.get(QUICK_ENV, "").strip().lower() in _TRUE
+    return mode() == "quick"
 
 
 def in_colab() -> bool:
@@ -143,8 +181,8 @@ def report() -> str:
         if in_colab():
             lines.append("  → Colab: Runtime ▸ Change runtime type ▸ T4 GPU, then run all cells again.")
         else:
-            lines.append("  → fine for quick mode; full-mode training is faster on a GPU (e.g. Colab's T4).")
-    lines.append(f"mode: {'QUICK (small subsets, few epochs)' if quick() else 'full'}")
+            lines.append("  → quick and cpu modes run here; full mode wants a GPU (e.g. Colab's T4).")
+    lines.extend(_mode_lines(dev))
     try:
         lines.append(f"data cache: {data_dir()}")
     except OSError as err:  # say what is wrong and go on: the mirror may still serve every file
@@ -155,6 +193,28 @@ def report() -> str:
     text = "\n".join(lines)
     print(text)
     return text
+
+
+_MODE_WHAT = {"quick": "small real subsets, seconds: proves the code runs, its numbers are no finding",
+              "cpu": "a scale that learns for real on a CPU, minutes per notebook",
+              "full": "the faithful configuration, wants a GPU (a Colab T4 is enough)"}
+
+
+def _mode_lines(dev: torch.device) -> list[str]:
+    """What ``report`` says about the mode: which one, why, and how to change it in one line."""
+    try:
+        current = mode()
+    except ValueError as err:
+        return [f"mode: NOT SET ({err})"]
+    if os.environ.get(MODE_ENV, "").strip():
+        why = f"from {MODE_ENV}"
+    elif current == "quick":
+        why = f"from {QUICK_ENV}=1"
+    else:
+        why = "automatic: a CUDA GPU" if current == "full" else f"automatic: no CUDA GPU ({dev.type})"
+    return [f"mode: {current} ({why}): {_MODE_WHAT[current]}",
+            '  → to change it, write e.g. MODE = "quick" in the parameters cell (quick, cpu or full), '
+            f"set {MODE_ENV} before starting Jupyter (Colab: %env {MODE_ENV}=quick, then run all)"]
 
 
 def now() -> str:

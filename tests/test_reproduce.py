@@ -49,11 +49,22 @@ def test_save_results_takes_a_dataframe_and_stores_nan_as_null(tmp_path):
 
 
 def test_save_results_mode_defaults_to_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DNACOURSE_MODE", "")
     monkeypatch.setenv("DNACOURSE_QUICK", "1")
     assert results.save_results("x", [{"result": "r", "value": 1}], folder=tmp_path).name == "x.quick.json"
     monkeypatch.setenv("DNACOURSE_QUICK", "0")
+    monkeypatch.setenv("DNACOURSE_MODE", "cpu")
+    assert results.save_results("x", [{"result": "r", "value": 1}], folder=tmp_path).name == "x.cpu.json"
+    monkeypatch.setenv("DNACOURSE_MODE", "full")
     monkeypatch.setenv(results.RESULTS_DIR_ENV, str(tmp_path / "env"))
     assert results.save_results("x", [{"result": "r", "value": 1}]) == tmp_path / "env" / "x.full.json"
+
+
+def test_cpu_and_full_runs_go_to_the_committed_record_quick_runs_to_build(tmp_path):
+    root = Path(reproduce.__file__).resolve().parents[2]
+    assert reproduce._default_combined("cpu", tmp_path) == root / "results" / "course-cpu.json"
+    assert reproduce._default_combined("full", tmp_path) == root / "results" / "course-full.json"
+    assert reproduce._default_combined("quick", tmp_path) == tmp_path / "course-quick.json"
 
 
 @pytest.mark.parametrize("rows, error, words", [
@@ -132,7 +143,7 @@ def tiny_run(tmp_path_factory):
     notebooks.mkdir()
     _write(notebooks / "01_good.ipynb", new_markdown_cell("# good"),
            new_code_cell("import os\nfrom dnacourse import results\nanswer = 6 * 7\n"
-                         "quick = os.environ['DNACOURSE_QUICK']\nhere = os.path.basename(os.getcwd())"),
+                         "quick = os.environ['DNACOURSE_QUICK'] + os.environ['DNACOURSE_MODE']\nhere = os.path.basename(os.getcwd())"),
            new_code_cell('results.save_results("01_good", [{"result": "answer", "value": answer, '
                          '"published": 42, "source": "Adams (1979)", "data": "toy", "split": here, '
                          '"note": "quick=" + quick}])'))
@@ -154,7 +165,7 @@ def test_reproduce_collects_results_and_reports_the_failing_cell(tiny_run, capsy
     assert good["status"] == "ok" and good["error"] is None and good["seconds"] > 0
     [row] = good["results"]["rows"]
     assert (row["value"], row["published"], row["mode"]) == (42, 42, "quick")
-    assert row["split"] == "notebooks" and row["note"] == "quick=1"   # cwd and env of the kernel
+    assert row["split"] == "notebooks" and row["note"] == "quick=1quick"   # cwd and env of the kernel
     assert bad["status"] == "failed" and bad["results"] is None
     assert bad["error"] == {"cell": 2, "code_cell": 2, "name": "ValueError", "message": "the bad value 7",
                             "source": "raise ValueError('the bad value 7')"}
@@ -233,10 +244,10 @@ def test_command_line_help_and_argument_errors(capsys):
         reproduce.main(["--help"])
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
-    assert all(flag in text for flag in ("--quick", "--full", "--notebooks", "--out", "--update-readme"))
+    assert all(flag in text for flag in ("--quick", "--cpu", "--full", "--notebooks", "--out", "--update-readme"))
     with pytest.raises(SystemExit):
         reproduce.main(["--quick", "--update-readme"])
-    assert "needs --full" in capsys.readouterr().err
+    assert "needs --cpu or --full" in capsys.readouterr().err
 
     from dnacourse.__main__ import main
 
@@ -293,6 +304,11 @@ def test_readme_results_section_is_generated_from_the_committed_json():
     assert current == readme_tool.readme_from_files(ROOT), (
         "README results section differs from results/course-full.json; regenerate it with "
         "`python -m dnacourse reproduce --readme-only`")
-    course = json.loads((ROOT / "results" / "course-full.json").read_text(encoding="utf-8"))
-    assert course["mode"] == "full" and course["notebooks"]
-    assert all(e["mode"] == "full" for e in course["notebooks"].values())
+    for mode in ("cpu", "full"):
+        path = ROOT / "results" / f"course-{mode}.json"
+        if mode == "full" or path.is_file():
+            course = json.loads(path.read_text(encoding="utf-8"))
+            assert course["mode"] == mode and course["notebooks"]
+            assert all(e["mode"] == mode for e in course["notebooks"].values())
+            assert all(r["mode"] == mode for e in course["notebooks"].values()
+                       for r in (e.get("results") or {}).get("rows", []))

@@ -84,10 +84,37 @@ def test_report_names_device_and_mode_and_hints_at_the_t4_on_colab(monkeypatch, 
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     monkeypatch.setenv("DNACOURSE_QUICK", "1")
     monkeypatch.setenv("COLAB_RELEASE_TAG", "x")
+    monkeypatch.delenv("DNACOURSE_MODE", raising=False)
     text = runtime.report()
-    assert "device: cpu" in text and "QUICK" in text
+    assert "device: cpu" in text and "mode: quick (from DNACOURSE_QUICK=1)" in text
+    assert 'MODE = "quick"' in text and "%env DNACOURSE_MODE=quick" in text   # how to change it, in one line
     assert "Change runtime type" in text and "T4" in text
     assert text in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cuda, quick_env, mode_env, expected", [
+    (False, "", "", "cpu"),          # no GPU: cpu mode
+    (True, "", "", "full"),          # a CUDA GPU: full mode
+    (True, "1", "", "quick"),        # CI / nbval
+    (False, "1", "full", "full"),    # DNACOURSE_MODE wins over DNACOURSE_QUICK
+    (True, "0", "cpu", "cpu"),
+])
+def test_mode_is_full_with_cuda_cpu_without_quick_when_asked(monkeypatch, cuda, quick_env, mode_env, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setenv("DNACOURSE_QUICK", quick_env)
+    monkeypatch.setenv("DNACOURSE_MODE", mode_env)
+    assert runtime.mode() == expected
+    assert runtime.quick() is (expected == "quick")
+    assert runtime.mode("quick") == "quick"          # the notebook's own choice wins over everything
+
+
+def test_a_bad_mode_names_the_value_and_the_choices(monkeypatch):
+    monkeypatch.setenv("DNACOURSE_MODE", "gpu")
+    with pytest.raises(ValueError, match="DNACOURSE_MODE='gpu'.*quick, cpu or full"):
+        runtime.mode()
+    assert "mode: NOT SET" in runtime.report()       # the setup cell still says what is wrong
+    with pytest.raises(ValueError, match="'quick', 'cpu' or 'full', got 'Full'"):
+        runtime.mode("Full")
 
 
 def test_colab_links_are_built_from_the_repo_url():

@@ -1,16 +1,16 @@
 """One command reproduces every result of the course: ``python -m dnacourse reproduce``.
 
-``python -m dnacourse reproduce [--quick | --full] [--notebooks 01,10] [--out DIR] [--update-readme]``
-(``make course MODE=quick|full``) executes each notebook headless in a fresh kernel (cwd =
+``python -m dnacourse reproduce [--quick | --cpu | --full] [--notebooks 01,10] [--out DIR] [--update-readme]``
+(``make course MODE=quick|cpu|full``) executes each notebook headless in a fresh kernel (cwd =
 ``notebooks/``), writes the executed copies to ``build/course-<mode>/``, times each one, and
 merges what each saved with ``dc.results.save_results`` into one JSON file:
-``build/course-quick/course-quick.json`` in quick mode, ``results/course-full.json`` (committed: the
-course's record) in full mode. A run of some notebooks replaces only their entries. It prints a
+``build/course-quick/course-quick.json`` in quick mode, ``results/course-cpu.json`` or
+``results/course-full.json`` (committed: the course's record) in cpu or full mode. A run of some notebooks replaces only their entries. It prints a
 markdown summary (ours next to published, every row labelled with data, split, mode and device; wall
 time per notebook with the machine) and saves it as ``summary.md`` beside the executed notebooks. A
 failing notebook is reported with its cell number and error while the others still run; the exit
 code is 1 if any failed. ``--update-readme`` rewrites the README between ``<!-- results:begin -->``
-and ``<!-- results:end -->`` from the full-mode JSON (``tools.readme``; ``results/bench.json`` too,
+and ``<!-- results:end -->`` from the cpu- and full-mode JSON files (``tools.readme``; ``results/bench.json`` too,
 written by ``python -m dnacourse bench --json results/bench.json``, if present).
 """
 
@@ -26,10 +26,8 @@ from pathlib import Path
 from .. import runtime
 from ..results import COURSE_FORMAT, RESULTS_DIR_ENV, _mode, _read_json, load_results
 from .readme import (
-    _bench_file,
     _status_line,
     readme_from_files,
-    readme_section,
     render,
     update_readme,
 )
@@ -105,6 +103,7 @@ def run_notebook(path, *, mode: str = "quick", out_dir=None, results_folder=None
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ)
     env[runtime.QUICK_ENV] = "1" if mode == "quick" else "0"
+    env[runtime.MODE_ENV] = mode
     if results_folder is not None:
         env[RESULTS_DIR_ENV] = str(Path(results_folder).resolve())
     current = {"index": None}
@@ -172,7 +171,7 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
 
     ``notebooks``: None (all) or a selection for ``find_notebooks``. ``out``: folder for executed
     notebooks, their results files and ``summary.md`` (default ``build/course-<mode>``).
-    ``combined``: the combined JSON (default ``results/course-full.json`` in full mode,
+    ``combined``: the combined JSON (default ``results/course-<mode>.json`` in cpu and full mode,
     ``<out>/course-quick.json`` in quick mode). The returned dict is that file's content plus
     ``"run"``: the entries of this run, in order.
     """
@@ -220,8 +219,8 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
 
 def _default_combined(mode: str, out: Path) -> Path:
     root = runtime._checkout_root()
-    if mode == "full" and root is not None:
-        return root / "results" / "course-full.json"
+    if mode in ("cpu", "full") and root is not None:
+        return root / "results" / f"course-{mode}.json"
     return out / f"course-{mode}.json"
 
 
@@ -242,6 +241,9 @@ def main(argv=None) -> int:
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--quick", dest="mode", action="store_const", const="quick",
                        help="quick mode, DNACOURSE_QUICK=1 (the default): small subsets, proves the code runs")
+    which.add_argument("--cpu", dest="mode", action="store_const", const="cpu",
+                       help="cpu mode, DNACOURSE_MODE=cpu: the experiments at a scale that learns for real "
+                       "on a CPU (results/course-cpu.json, committed)")
     which.add_argument("--full", dest="mode", action="store_const", const="full",
                        help="full mode, DNACOURSE_QUICK=0: the real experiments (a GPU helps)")
     parser.add_argument("--notebooks", default=None,
@@ -250,15 +252,15 @@ def main(argv=None) -> int:
                         help="folder for executed notebooks, results files and summary.md "
                         "(default build/course-<mode>)")
     parser.add_argument("--combined", default=None,
-                        help="combined JSON to merge into (default: results/course-full.json in full "
-                        "mode, <out>/course-quick.json in quick mode); a run replaces only its notebooks")
+                        help="combined JSON to merge into (default: results/course-<mode>.json in cpu and "
+                        "full mode, <out>/course-quick.json in quick mode); a run replaces only its notebooks")
     parser.add_argument("--notebook-dir", default=None, help="where the notebooks are (default notebooks/)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds allowed per cell (default: no limit)")
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel name (default python3)")
     parser.add_argument("--update-readme", action="store_true",
-                        help="full mode: rewrite README.md between the results markers from "
-                        "results/course-full.json (and results/bench.json)")
+                        help="cpu/full mode: rewrite README.md between the results markers from "
+                        "results/course-cpu.json, results/course-full.json (and results/bench.json)")
     parser.add_argument("--readme-only", action="store_true",
                         help="run nothing; only rewrite the README section from the committed JSON")
     args = parser.parse_args(argv)
@@ -270,8 +272,8 @@ def main(argv=None) -> int:
         changed = update_readme(root / "README.md", readme_from_files(root))
         print("README.md results section", "updated" if changed else "already up to date")
         return 0
-    if args.update_readme and mode != "full":
-        parser.error("--update-readme needs --full: the README shows full-mode results only")
+    if args.update_readme and mode not in ("cpu", "full"):
+        parser.error("--update-readme needs --cpu or --full: the README shows cpu- and full-mode results only")
     if args.timeout is not None and args.timeout <= 0:
         parser.error(f"--timeout must be > 0 seconds, got {args.timeout}")
     try:
@@ -287,8 +289,7 @@ def main(argv=None) -> int:
     out = Path(args.out) if args.out else runtime.build_dir() / f"course-{mode}"
     print(f"executed notebooks and summary.md: {out}")
     if args.update_readme:
-        course = {k: v for k, v in course.items() if k != "run"}
-        changed = update_readme(root / "README.md", readme_section(course, _bench_file(root)))
+        changed = update_readme(root / "README.md", readme_from_files(root))
         print("README.md results section", "updated" if changed else "already up to date")
     if failed:
         print(f"{len(failed)} of {len(run)} notebooks FAILED:")
