@@ -26,8 +26,9 @@ import importlib
 
 __version__ = "0.1.0"
 
-# The project's git repository. Every notebook's "Open in Colab" badge and its Colab setup cell
-# are built from this one constant (tests/test_project.py checks that they agree).
+# The project's git repository and the ref (branch, tag or commit) Colab opens and installs. Every
+# notebook's "Open in Colab" badge and its Colab setup cell name them (tests/test_project.py checks
+# that they agree); `python -m dnacourse set-repo OWNER/NAME --ref REF` rewrites all of them.
 REPO_URL = "https://github.com/dnacourse/dnacourse"
 BRANCH = "main"
 
@@ -54,7 +55,7 @@ def __dir__() -> list[str]:
 def colab_url(notebook: str) -> str:
     """The Colab address of a notebook in this repository.
 
-    >>> colab_url("00_start_here.ipynb").endswith("/blob/main/notebooks/00_start_here.ipynb")
+    >>> colab_url("00_start_here.ipynb").endswith(f"/blob/{BRANCH}/notebooks/00_start_here.ipynb")
     True
     """
     slug = REPO_URL.removeprefix("https://github.com/")

@@ -5,10 +5,19 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from dnacourse.__main__ import main
+import dnacourse
+from dnacourse.__main__ import COMMANDS, main
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pip vendors the same parser
+    from pip._vendor import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
 
 HEAVY = ("torch", "numpy", "pandas")
 
@@ -66,3 +75,41 @@ def test_commands_dispatch_to_the_tools(capsys):
         main(["bench", "--help"])
     assert exit_info.value.code == 0 and "--parts" in capsys.readouterr().out
     assert main(["--help"]) == 0 and "usage: python -m dnacourse" in capsys.readouterr().out
+
+
+def test_version_prints_the_package_version():
+    for flag in ("--version", "-V"):
+        done = _python(None, "-m", "dnacourse", flag)
+        assert done.returncode == 0 and done.stdout == f"dnacourse {dnacourse.__version__}\n" and done.stderr == ""
+
+
+def test_errors_are_argparse_style_one_usage_line_then_the_error(capsys):
+    assert main(["frobnicate"]) == 2
+    out, err = capsys.readouterr()
+    usage, error = err.strip().splitlines()
+    assert out == "" and usage.startswith("usage: python -m dnacourse [-h] [--version] {reproduce,")
+    assert error.startswith("python -m dnacourse: error: unknown command 'frobnicate'; choose from ")
+    assert main(["--frobnicate"]) == 2 and "unknown option '--frobnicate'" in capsys.readouterr().err
+
+
+def test_every_command_is_in_the_help_and_dispatches(capsys):
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    for command in COMMANDS:
+        assert f"\n  {command} " in text, f"--help does not describe {command}"
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--help"])
+        assert exit_info.value.code == 0 and "usage:" in capsys.readouterr().out
+
+
+def test_the_console_script_is_declared_and_runs_the_same_main():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"dnacourse": "dnacourse.__main__:console"}
+    script = Path(sys.executable).parent / "dnacourse"
+    if not script.exists():
+        pytest.skip("the console script is not installed here (pip install -e . installs it)")
+    done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("dnacourse ")
+    done = subprocess.run([str(script), "frobnicate"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.startswith("usage: dnacourse ")
+    assert "dnacourse: error: unknown command 'frobnicate'" in done.stderr

@@ -4,5 +4,6 @@
 * ``readme``: the README's generated results section;
 * ``bench``: the benchmark (``python -m dnacourse bench``);
 * ``notebooks``: notebook hygiene (``python -m dnacourse.tools.notebooks clean|check ...``);
-* ``student``: the student edition of the notebooks (``make student``).
+* ``student``: the student edition of the notebooks (``make student``, ``python -m dnacourse student``);
+* ``setrepo``: point the notebooks, README and package at a fork (``python -m dnacourse set-repo OWNER/NAME``).
 """

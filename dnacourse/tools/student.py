@@ -1,18 +1,29 @@
-"""The student edition of the notebooks: ``make student`` writes it to ``build/student/``.
+"""The student edition of the notebooks: ``make student`` (or ``python -m dnacourse student``) writes it
+to ``build/student/``.
 
-``student_edition(out="build/student")`` copies every notebook with outputs and execution counts
-cleared and instructor-only cells removed: cells tagged ``solution`` in their metadata or whose source
-starts with ``# SOLUTION``. The reference solutions of the checked exercises live in
-``tests/solutions/``, never in a notebook (see ``dnacourse.exercises``).
+What it is: an **outputs-cleared copy**. ``student_edition(out="build/student")`` copies every notebook
+with outputs, execution counts and execution metadata cleared. It also drops instructor-only cells
+(tagged ``solution`` in their metadata, or whose source starts with ``# SOLUTION``), but the committed
+notebooks have none: every exercise cell is a stub (``answer = None``, ``# Exercise 1: your code
+here``) that a ``dc.exercises`` check marks, so it reports 0 cells removed.
+
+The reference solutions of the checked exercises live in ``tests/solutions/`` (the tests prove that
+each check accepts them), never in a notebook, and they are **public** in this repository: the student
+edition does not hide them, and nothing can make them private again. docs/instructors.md says what an
+instructor can do about it (own exercises, grading from a private copy, a student-facing copy of the
+course without ``tests/solutions/``).
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
+import sys
 from pathlib import Path
 
-__all__ = ["SOLUTION_TAG", "SOLUTION_MARKER", "is_solution_cell", "student_notebook", "student_edition"]
+__all__ = ["SOLUTION_TAG", "SOLUTION_MARKER", "is_solution_cell", "student_notebook", "student_edition", "summary",
+           "main"]
 
 
 SOLUTION_TAG = "solution"  # cell metadata tag of instructor-only cells
@@ -68,7 +79,7 @@ def student_edition(out: str | Path = "build/student", notebooks: str | Path = "
     and existing copies are overwritten. ``make student`` calls this.
 
     >>> paths = student_edition("build/student")                   # doctest: +SKIP
-    wrote 19 student notebooks to build/student (0 solution cells removed)
+    wrote 19 student notebooks to build/student: outputs cleared, 0 cells removed (no cell is marked as a solution; the reference solutions are in tests/solutions/)
     """
     src, out = Path(notebooks), Path(out)
     paths = sorted(src.glob("[0-9][0-9]_*.ipynb"))
@@ -89,5 +100,43 @@ def student_edition(out: str | Path = "build/student", notebooks: str | Path = "
         target.write_text(json.dumps(copy_nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(target)
     if verbose:
-        print(f"wrote {len(written)} student notebooks to {out} ({removed} solution cells removed)")
+        print(summary(len(written), out, removed))
     return written
+
+
+def summary(written: int, out: str | Path, removed: int) -> str:
+    """What ``make student`` prints: how many notebooks, and how many solution cells were removed.
+
+    >>> print(summary(19, "build/student", 0))
+    wrote 19 student notebooks to build/student: outputs cleared, 0 cells removed (no cell is marked as a solution; the reference solutions are in tests/solutions/)
+    >>> print(summary(2, "out", 3))
+    wrote 2 student notebooks to out: outputs cleared, 3 solution cells removed
+    """
+    if removed:
+        return (f"wrote {written} student notebooks to {out}: outputs cleared, "
+                f"{removed} solution cell{'s' * (removed != 1)} removed")
+    return (f"wrote {written} student notebooks to {out}: outputs cleared, 0 cells removed (no cell is "
+            f"marked as a solution; the reference solutions are in tests/solutions/)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dnacourse student [--out DIR] [--notebooks DIR]``; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dnacourse student",
+        description="Write the student edition of the notebooks: every NN_*.ipynb with outputs and execution "
+        "counts cleared and cells marked as solutions (tag 'solution' or a first line '# SOLUTION') "
+        "removed. The committed notebooks mark none, so it is an outputs-cleared copy; the reference "
+        "solutions are in tests/solutions/ (see docs/instructors.md).",
+    )
+    parser.add_argument("--out", default="build/student", help="where the copies go (default build/student)")
+    parser.add_argument("--notebooks", default="notebooks", help="the notebooks folder (default notebooks)")
+    args = parser.parse_args(argv)
+    try:
+        student_edition(args.out, args.notebooks)
+    except ValueError as err:
+        parser.error(str(err))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
