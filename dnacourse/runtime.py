@@ -27,6 +27,8 @@ QUICK_ENV = "DNACOURSE_QUICK"
 MODE_ENV = "DNACOURSE_MODE"
 MODES = ("quick", "cpu", "full")
 DATA_DIR_ENV = "DNACOURSE_DATA_DIR"
+BUILD_DIR_ENV = "DNACOURSE_BUILD_DIR"
+DRIVE_FOLDER = "/content/drive/MyDrive/dnacourse"   # where use_drive() keeps the work on Colab
 MIRROR_ENV = "DNACOURSE_MIRROR"
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -158,11 +160,45 @@ def mirror_dir() -> Path | None:
 
 
 def build_dir() -> Path:
-    """Git-ignored folder for executed notebooks, checkpoints and benchmark output."""
-    root = _checkout_root()
-    path = (root if root is not None else Path.cwd()) / "build"
+    """Folder for checkpoints, saved results, executed notebooks and benchmark output (created if
+    missing): ``$DNACOURSE_BUILD_DIR`` if set (``use_drive`` sets it), else the checkout's git-ignored
+    ``build/``, else ``build/`` in the current folder."""
+    env = os.environ.get(BUILD_DIR_ENV)
+    if env:
+        path = Path(env).expanduser()
+    else:
+        root = _checkout_root()
+        path = (root if root is not None else Path.cwd()) / "build"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def use_drive(folder=None) -> Path:
+    """Keep this notebook's work where a disconnect cannot lose it; return the folder.
+
+    On Colab, without ``folder``: mounts Google Drive (Colab asks for permission) and uses
+    ``MyDrive/dnacourse``. Elsewhere, or to choose: any folder (a synced or network folder). Sets
+    ``$DNACOURSE_BUILD_DIR`` (checkpoints, saved results) to ``<folder>/build`` and
+    ``$DNACOURSE_DATA_DIR`` (downloaded data) to ``<folder>/data`` for the rest of this kernel, so
+    call it before anything trains or downloads. A run interrupted by a disconnect resumes from its
+    last checkpoint there: run the notebook again after reconnecting, and call this first again.
+    """
+    if folder is None:
+        if not in_colab():
+            raise RuntimeError("use_drive() without a folder mounts Google Drive, which only works on Colab; "
+                               "elsewhere pass the folder to keep the work in, e.g. use_drive('~/dnacourse-work')")
+        from google.colab import drive  # Colab only
+
+        drive.mount("/content/drive")
+        folder = DRIVE_FOLDER
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"use_drive: {folder} is a file, not a folder")
+    for name, env in (("build", BUILD_DIR_ENV), ("data", DATA_DIR_ENV)):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        os.environ[env] = str(folder / name)
+    print(f"checkpoints and results: {build_dir()}\ndownloaded data: {data_dir()}")
+    return folder
 
 
 def report() -> str:
@@ -183,6 +219,11 @@ def report() -> str:
         else:
             lines.append("  → quick and cpu modes run here; full mode wants a GPU (e.g. Colab's T4).")
     lines.extend(_mode_lines(dev))
+    if in_colab() and not os.environ.get(BUILD_DIR_ENV):
+        lines.append("work folder: /content, LOST when Colab recycles the runtime; to keep checkpoints and "
+                     "results, set USE_DRIVE = True in the setup cell (dc.runtime.use_drive())")
+    elif os.environ.get(BUILD_DIR_ENV):
+        lines.append(f"checkpoints and results: {build_dir()}")
     try:
         lines.append(f"data cache: {data_dir()}")
     except OSError as err:  # say what is wrong and go on: the mirror may still serve every file

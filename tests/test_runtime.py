@@ -85,7 +85,9 @@ def test_report_names_device_and_mode_and_hints_at_the_t4_on_colab(monkeypatch, 
     monkeypatch.setenv("DNACOURSE_QUICK", "1")
     monkeypatch.setenv("COLAB_RELEASE_TAG", "x")
     monkeypatch.delenv("DNACOURSE_MODE", raising=False)
+    monkeypatch.delenv("DNACOURSE_BUILD_DIR", raising=False)
     text = runtime.report()
+    assert "LOST when Colab recycles the runtime" in text and "USE_DRIVE = True" in text
     assert "device: cpu" in text and "mode: quick (from DNACOURSE_QUICK=1)" in text
     assert 'MODE = "quick"' in text and "%env DNACOURSE_MODE=quick" in text   # how to change it, in one line
     assert "Change runtime type" in text and "T4" in text

@@ -465,3 +465,41 @@ def test_asking_for_cuda_without_a_gpu_falls_back_to_the_cpu_with_a_notice(motif
     assert history.attrs["device"] == "cpu"
     with pytest.warns(UserWarning, match="no CUDA GPU"):
         assert predict_proba(net, val, device="cuda").shape == (len(val), 3)
+
+
+def test_use_drive_moves_checkpoints_and_a_run_cut_by_a_disconnect_resumes_there(motif, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """A stand-in for Google Drive: the work goes there, and a new session finds it and goes on."""
+    from dnacourse import results, runtime
+
+    for env in (runtime.BUILD_DIR_ENV, runtime.DATA_DIR_ENV, results.RESULTS_DIR_ENV):
+        monkeypatch.delenv(env, raising=False)
+    train, val = motif
+    drive = tmp_path / "drive"
+    assert runtime.use_drive(drive) == drive
+    assert runtime.build_dir() == drive / "build" and runtime.data_dir() == drive / "data"
+    assert results.results_dir() == drive / "build" / "results"
+    assert "checkpoints and results:" in capsys.readouterr().out
+    with pytest.raises(KeyboardInterrupt):              # the runtime disconnects after epoch 2
+        quiet_fit(tiny_model(), train, val, epochs=4, checkpoint_dir=runtime.build_dir() / "checkpoints",
+                  on_epoch_end=_stop_after(2))
+    [saved] = (drive / "build" / "checkpoints").glob("*.pt")
+    assert load_checkpoint(saved)["epoch"] == 2
+
+    monkeypatch.delenv(runtime.BUILD_DIR_ENV)             # a fresh runtime: nothing set ...
+    monkeypatch.delenv(runtime.DATA_DIR_ENV)
+    assert runtime.build_dir() != drive / "build"
+    runtime.use_drive(drive)                              # ... until the notebook calls use_drive again
+    resumed = quiet_fit(tiny_model(seed=5), train, val, epochs=4, checkpoint_dir=runtime.build_dir() / "checkpoints")
+    assert list(resumed["epoch"]) == [1, 2, 3, 4] and resumed.attrs["checkpoint"] == str(saved)
+    assert "resum" in capsys.readouterr().out.lower()
+    plain = quiet_fit(tiny_model(), train, val, epochs=4)
+    pd.testing.assert_frame_equal(without_timing(resumed), without_timing(plain))
+
+
+def test_use_drive_without_a_folder_needs_colab(monkeypatch):
+    from dnacourse import runtime
+
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    with pytest.raises(RuntimeError, match="only works on Colab.*use_drive\\('~/dnacourse-work'\\)"):
+        runtime.use_drive()
