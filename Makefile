@@ -9,6 +9,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 TORCH  ?= torch==2.13.0
+# Where that torch comes from: empty = pip's usual index (on Linux, PyPI's torch is a CUDA build with
+# several GB of NVIDIA libraries); https://download.pytorch.org/whl/cpu gives a CPU-only build.
+TORCH_INDEX ?=
 MODE   ?= quick
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
@@ -41,7 +44,9 @@ help: ## list the targets and variables (also what plain `make` does)
 	@echo "  MODE=quick|cpu|full  make course: the run mode (default quick)"
 	@echo "  ONLY=01,10           make course: only these notebooks; COURSE_ARGS=--update-readme and more"
 	@echo "  TORCH=...            the torch requirement installed first when the environment has none"
-	@echo "                       (default $(TORCH); CPU-only build: see docs/setup.md)"
+	@echo "                       (default $(TORCH))"
+	@echo "  TORCH_INDEX=URL      where that torch comes from; https://download.pytorch.org/whl/cpu:"
+	@echo "                       a CPU-only build, much smaller than PyPI's CUDA build on Linux (docs/setup.md)"
 	@echo "  PYTHON=python3.12    the interpreter that creates .venv (Python >= 3.10)"
 	@echo "  CONDA_ENV=           use .venv even when a conda environment is active"
 	@echo "  LAB_ARGS=...         extra JupyterLab options, e.g. \"--no-browser --port 8890\""
@@ -61,7 +66,8 @@ endif
 # on machines where a CPU build of $(TORCH) is what the package index offers; an environment that has
 # torch already (a conda one, Colab) keeps it.
 $(INSTALLED): $(BIN)/python pyproject.toml
-	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install "$(TORCH)"
+	$(BIN)/python -c "import torch" 2>/dev/null || \
+	  $(BIN)/python -m pip install "$(TORCH)" $(if $(TORCH_INDEX),--index-url "$(TORCH_INDEX)")
 	$(BIN)/python -m pip install -e ".[dev]"
 	@mkdir -p $(@D) && touch $@
 

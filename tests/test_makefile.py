@@ -14,6 +14,11 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import tomllib
+except ImportError:  # Python 3.10: pip vendors the same parser
+    from pip._vendor import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 
@@ -100,3 +105,26 @@ def test_course_accepts_quick_cpu_full_and_rejects_other_modes():
     done = _make("-n", "course", "MODE=slow")
     assert done.returncode != 0 and "MODE must be quick, cpu or full, not 'slow'" in done.stderr
     assert "pip install" not in done.stdout, "a bad MODE stops before anything is installed"
+
+
+def test_torch_index_installs_torch_from_another_index(tmp_path):
+    cpu = "https://download.pytorch.org/whl/cpu"
+    done = _make("-n", "install", f"VENV={tmp_path / 'venv'}", f"TORCH_INDEX={cpu}")
+    assert 'pip install "torch==' in done.stdout and f'--index-url "{cpu}"' in done.stdout
+    assert "--index-url" not in _make("-n", "install", f"VENV={tmp_path / 'venv'}").stdout
+    assert "TORCH_INDEX=URL" in _make("help").stdout
+
+
+def test_docs_setup_md_quotes_the_makefile_and_pyproject():
+    """docs/setup.md states the Python floor, the torch default and the variables: they must be true."""
+    setup = (ROOT / "docs" / "setup.md").read_text(encoding="utf-8")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert f'requires-python = "{project["requires-python"]}"' in setup
+    assert "torch>=2.1" in project["dependencies"] and "`torch>=2.1`" in setup
+    torch_default = re.search(r"^TORCH +\?= *(\S+)", MAKEFILE, re.M).group(1)
+    assert f"`{torch_default}`" in setup
+    for variable in ("TORCH_INDEX", "CONDA_ENV", "PYTHON", "LAB_ARGS"):
+        assert re.search(rf"^{variable} *\?=", MAKEFILE, re.M), variable
+        assert f"{variable}=" in setup, variable
+    for target in ("lab", "test", "unit", "install", "help"):
+        assert target in _phony() and f"make {target}" in setup, target

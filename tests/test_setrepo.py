@@ -32,6 +32,7 @@ def course(tmp_path) -> Path:
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks",
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "*.py", "__pycache__"))
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=shutil.ignore_patterns("*.png", "*.svg"))
     (tmp_path / "dnacourse").mkdir()
     shutil.copy(ROOT / "dnacourse" / "__init__.py", tmp_path / "dnacourse" / "__init__.py")
     return tmp_path
@@ -39,7 +40,7 @@ def course(tmp_path) -> Path:
 
 def _files(root: Path) -> dict[str, Path]:
     return {"notebooks": root / "notebooks", "readme": root / "README.md",
-            "package": root / "dnacourse" / "__init__.py"}
+            "package": root / "dnacourse" / "__init__.py", "docs": sorted((root / "docs").glob("*.md"))}
 
 
 def _texts(root: Path) -> dict[str, str]:
@@ -53,7 +54,9 @@ def test_a_rewrite_points_all_19_notebooks_readme_and_package_at_the_fork(course
     after = _texts(course)
     nbs = sorted((course / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert len(nbs) == len(NOTEBOOKS) >= 19
-    assert set(changed) == {*nbs, course / "README.md", course / "dnacourse" / "__init__.py"}
+    assert {*nbs, course / "README.md", course / "dnacourse" / "__init__.py"} <= set(changed)
+    assert set(changed) - set(nbs) <= {course / "README.md", course / "dnacourse" / "__init__.py",
+                                       *_files(course)["docs"]}
     agreed, problems = check(**_files(course))
     assert problems == [] and agreed == Target("myname", "dna-course", "v1.0")
     for path in nbs:
@@ -87,8 +90,9 @@ def test_a_no_op_run_and_a_round_trip_leave_every_byte(course):
     assert _texts(course) == before, "the notebooks' JSON is written back exactly as the repository writes it"
 
 
-def test_other_links_to_the_course_change_repository_only_and_other_repositories_not(course):
-    readme = course / "README.md"
+@pytest.mark.parametrize("where", ["README.md", "docs/setup.md"])
+def test_other_links_to_the_course_change_repository_only_and_other_repositories_not(course, where):
+    readme = course / where
     extra = (f"\ngit clone https://github.com/{SLUG}.git\n"
              f"[licence](https://github.com/{SLUG}/blob/main/LICENSE) · [issues](https://github.com/{SLUG}/issues)\n"
              f"pip install git+https://github.com/{SLUG}@{HERE.ref}.\n"
@@ -156,7 +160,7 @@ def test_check_names_the_notebook_that_disagrees_and_the_one_without_a_badge(cou
 
 def test_the_command_line(course, capsys):
     assert setrepo.main(["--root", str(course), "--check"]) == 0
-    assert f"all point to {HERE}" in capsys.readouterr().out
+    assert f"docs/ all point to {HERE}" in capsys.readouterr().out
     assert setrepo.main(["--root", str(course), "fork/course", "--ref", "v3"]) == 0
     out = capsys.readouterr().out
     assert "now point to fork/course@v3" in out and "git tag v3" in out, "an unknown tag: say to push it"
@@ -177,7 +181,7 @@ def test_set_repo_is_a_command_of_python_m_dnacourse(course):
     done = subprocess.run([sys.executable, "-m", "dnacourse", "set-repo", "--root", str(course), "--check"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert f"19 notebooks, README.md and dnacourse/__init__.py all point to {HERE}" in done.stdout
+    assert f"19 notebooks, README.md, dnacourse/__init__.py and docs/ all point to {HERE}" in done.stdout
 
 
 # ----------------------------------------------------------------------------------------------

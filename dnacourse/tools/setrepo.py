@@ -11,7 +11,8 @@ fork must rewrite all of them at once; this command does, in place:
 * other links to the course repository (``https://github.com/OWNER/NAME...``, e.g. a clone line):
   the repository only, so a ``/blob/main/...`` link keeps its branch;
 * ``REPO_URL`` and ``BRANCH`` in ``dnacourse/__init__.py``, from which ``dc.colab_url`` and
-  ``dc.pip_spec`` (and tests/test_project.py) build the same addresses.
+  ``dc.pip_spec`` (and tests/test_project.py) build the same addresses;
+* the same addresses and links in ``docs/*.md`` (e.g. the clone line of docs/setup.md).
 
 Notebooks are rewritten cell source by cell source and written back as the repository writes them
 (``json.dumps(nb, indent=1, ensure_ascii=False) + "\\n"``); a file whose text would not change is not
@@ -30,6 +31,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,12 +149,17 @@ def _source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else src
 
 
+def _placeholder(m: re.Match) -> bool:
+    """True for the ``OWNER/NAME`` of a how-to (docs/fork.md), which names no repository."""
+    return (m["owner"], m["name"]) == ("OWNER", "NAME")
+
+
 def _found(text: str, known: set[str]) -> list[tuple[str, str, str]]:
     """(kind, slug, ref) of every course address in ``text``: Colab badges and course pip specs."""
-    found = [("colab", f"{m['owner']}/{m['name']}", m["ref"]) for m in COLAB.finditer(text)]
+    found = [("colab", f"{m['owner']}/{m['name']}", m["ref"]) for m in COLAB.finditer(text) if not _placeholder(m)]
     for m in PIP.finditer(text):
         slug = f"{m['owner']}/{m['name']}"
-        if m["named"] or slug.lower() in known:
+        if (m["named"] or slug.lower() in known) and not _placeholder(m):
             found.append(("pip", slug, m["ref"] or ""))
     return found
 
@@ -181,10 +188,12 @@ def _known_slugs(notebooks: list[Path], texts: list[str], package: Path | None) 
 def _rewrite_text(text: str, target: Target, known: set[str]) -> str:
     """``text`` with every course address pointing to ``target``."""
     def colab(m: re.Match) -> str:
+        if _placeholder(m):
+            return m.group(0)
         return f"{m['head']}{target.slug}/blob/{target.ref}{m['tail']}"
 
     def pip(m: re.Match) -> str:
-        if not m["named"] and f"{m['owner']}/{m['name']}".lower() not in known:
+        if _placeholder(m) or (not m["named"] and f"{m['owner']}/{m['name']}".lower() not in known):
             return m.group(0)
         return f"{m['head']}{target.slug}{m['git'] or ''}@{target.ref}"
 
@@ -205,8 +214,10 @@ def _rewrite_package(text: str, target: Target) -> str:
 
 
 def set_repo(repo: str, ref: str = "main", notebooks: str | Path = "notebooks",
-             readme: str | Path | None = "README.md", package: str | Path | None = None) -> list[Path]:
-    """Point every notebook, the README and the package (``dnacourse/__init__.py``) at ``repo`` and ``ref``.
+             readme: str | Path | None = "README.md", package: str | Path | None = None,
+             docs: Iterable[str | Path] = ()) -> list[Path]:
+    """Point every notebook, the README, the package (``dnacourse/__init__.py``) and ``docs`` (text files
+    such as ``docs/*.md``) at ``repo`` and ``ref``.
 
     ``repo`` is ``OWNER/NAME``; ``readme`` or ``package`` None leaves that file out. Everything is
     validated and rewritten in memory first, so a bad value or a broken notebook changes nothing.
@@ -216,7 +227,7 @@ def set_repo(repo: str, ref: str = "main", notebooks: str | Path = "notebooks",
     paths = _notebook_paths(Path(notebooks))
     readme = Path(readme) if readme is not None else None
     package = Path(package) if package is not None else None
-    others = [p for p in (readme,) if p is not None]
+    others = [p for p in (readme,) if p is not None] + [Path(p) for p in docs]
     known = _known_slugs(paths, [p.read_text(encoding="utf-8") for p in others], package)
     new: dict[Path, str] = {}
     for path in paths:
@@ -240,20 +251,24 @@ def set_repo(repo: str, ref: str = "main", notebooks: str | Path = "notebooks",
 
 
 def check(notebooks: str | Path = "notebooks", readme: str | Path | None = "README.md",
-          package: str | Path | None = None, expect: Target | None = None) -> tuple[Target | None, list[str]]:
-    """``(the target all agree on or None, problems)``: do the notebooks, README and package agree?
+          package: str | Path | None = None, docs: Iterable[str | Path] = (),
+          expect: Target | None = None) -> tuple[Target | None, list[str]]:
+    """``(the target all agree on or None, problems)``: do the notebooks, README, package and docs agree?
 
-    Every notebook must carry a Colab badge of itself and a setup cell that installs the course package;
-    every course address found (and the package's REPO_URL/BRANCH) must name the same repository and ref,
-    and that one must be ``expect`` when it is given (its repository only when its ref is empty).
+    Every notebook must carry a Colab badge of itself and a setup cell that installs the course package,
+    the README a Colab badge; every course address found (and the package's REPO_URL/BRANCH) must name
+    the same repository and ref, and that one must be ``expect`` when it is given (its repository only
+    when its ref is empty).
     """
+    docs = [Path(p) for p in docs]
+    doc_texts = {p: p.read_text(encoding="utf-8") for p in docs}
     paths = _notebook_paths(Path(notebooks))
     readme = Path(readme) if readme is not None else None
     package = Path(package) if package is not None else None
     problems: list[str] = []
     places: dict[tuple[str, str], list[str]] = defaultdict(list)
     readme_text = readme.read_text(encoding="utf-8") if readme is not None else None
-    known = _known_slugs(paths, [readme_text] if readme_text is not None else [], package)
+    known = _known_slugs(paths, [readme_text] * (readme_text is not None) + list(doc_texts.values()), package)
     for path in paths:
         nb = _load(path)
         text = "\n".join(_source(cell) for cell in nb.get("cells", []))
@@ -270,6 +285,9 @@ def check(notebooks: str | Path = "notebooks", readme: str | Path | None = "READ
             problems.append(f"{readme.name}: no Colab badge")
         for kind, slug, ref in found:
             places[(slug, ref)].append(f"{readme.name} ({'badge' if kind == 'colab' else 'install line'})")
+    for path, text in doc_texts.items():
+        for kind, slug, ref in _found(text, known):
+            places[(slug, ref)].append(f"{path.parent.name}/{path.name} ({'badge' if kind == 'colab' else 'install line'})")
     pkg = _package_target(package)
     if pkg:
         places[pkg].append(f"{package.parent.name}/{package.name} (REPO_URL, BRANCH)")
@@ -343,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in files.values():
         if not path.exists():
             parser.error(f"{path} not found (is --root {root} a dnacourse checkout?)")
+    files["docs"] = sorted((root / "docs").glob("*.md"))
     try:
         if args.check:
             expect = None
@@ -365,11 +384,11 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(f"- {p}" for p in problems), file=sys.stderr)
             print("fix: python -m dnacourse set-repo OWNER/NAME --ref REF", file=sys.stderr)
             return 1
-        print(f"{n} notebooks, README.md and dnacourse/__init__.py all point to {agreed}")
+        print(f"{n} notebooks, README.md, dnacourse/__init__.py and docs/ all point to {agreed}")
         return 0
     target = Target(*parse_repo(args.repo), ref)
     names = ", ".join(str(p.relative_to(root)) if p.is_relative_to(root) else str(p) for p in changed)
-    print(f"{n} notebooks, README.md and dnacourse/__init__.py now point to {target}: "
+    print(f"{n} notebooks, README.md, dnacourse/__init__.py and docs/ now point to {target}: "
           f"{len(changed)} file{'s' * (len(changed) != 1)} changed{': ' + names if len(changed) <= 3 and changed else ''}")
     kind = _ref_kind(root, ref)
     if kind == "branch" or (kind is None and ref in {"main", "master"}):
