@@ -69,9 +69,10 @@ def test_notebook_has_one_parameters_cell_and_exercises(path):
     nb = nbformat.read(path, as_version=4)
     params = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(nbtools.PARAMETERS_MARKER)]
     assert len(params) == 1, "exactly one parameters cell, starting with '# Parameters'"
-    assert "QUICK = dc.runtime.quick()" in params[0].source
-    quick_uses = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "QUICK" in c.source]
-    assert quick_uses == [nb.cells.index(params[0])], "only the parameters cell may branch on QUICK"
+    assert params[0].source.splitlines()[1].startswith("MODE = dc.runtime.mode()"), "the mode comes first"
+    branching = re.compile(r"\bQUICK\b|\[MODE\]|\bMODE\s*(==|!=|in\b)")
+    mode_uses = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and branching.search(c.source)]
+    assert mode_uses == [nb.cells.index(params[0])], "only the parameters cell may branch on the mode"
     headings = [c.source for c in nb.cells if c.cell_type == "markdown"]
     assert any(re.search(r"^#+ .*Exercises", h, re.M) for h in headings), "end with an Exercises section"
 

@@ -120,9 +120,9 @@ def test_a_bad_mode_names_the_value_and_the_choices(monkeypatch):
 
 
 def test_colab_links_are_built_from_the_repo_url():
-    assert dc.colab_url("02_encoding.ipynb").endswith("/blob/main/notebooks/02_encoding.ipynb")
+    assert dc.colab_url("02_encoding.ipynb").endswith(f"/blob/{dc.BRANCH}/notebooks/02_encoding.ipynb")
     assert dc.REPO_URL.removeprefix("https://github.com/") in dc.colab_url("x.ipynb")
-    assert dc.pip_spec() == f"dnacourse @ git+{dc.REPO_URL}@main"
+    assert dc.pip_spec() == f"dnacourse @ git+{dc.REPO_URL}@{dc.BRANCH}"
 
 
 def test_machine_says_where_results_were_measured_without_paths(monkeypatch):
