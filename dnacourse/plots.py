@@ -32,7 +32,7 @@ from . import reference as _reference
 
 __all__ = [
     "learning_curves", "confusion_matrix", "roc_curves", "roc_overlay", "comparison_bars",
-    "precision_recall_scatter", "wrap_label",
+    "precision_recall_scatter", "wrap_label", "save_figure",
 ]
 
 _METRIC_LABELS = {
@@ -48,6 +48,34 @@ _METRIC_LABELS = {
     "mse": "mean squared error",
 }
 _PAPER_COLOR = "0.6"  # grey: the published numbers
+FIGURE_DPI = 72       # saved figures: small PNGs (a few tens of kB) that GitHub shows in the README
+
+
+def save_figure(fig, name: str, folder=None):
+    """Save ``fig`` (a Figure, or an Axes of one) as ``<name>.png`` in ``folder``; return the path.
+
+    ``folder`` defaults to ``figures/`` beside the saved results (``dc.results.results_dir()``'s
+    parent: ``build/figures``, or ``<out>/figures`` in a ``python -m dnacourse reproduce`` run,
+    which copies the figures of cpu- and full-mode runs to ``results/figures/``). Written whole
+    or not at all (a temporary file, then a rename); an existing figure of that name is replaced.
+
+    >>> import tempfile, matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(2, 1)); _ = ax.plot([0, 1])
+    >>> save_figure(ax, "10_demo", folder=tempfile.mkdtemp()).name
+    '10_demo.png'
+    """
+    from pathlib import Path
+
+    from . import _files, results
+
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ValueError(f"save_figure: name must be a plain file name without extension, got {name!r}")
+    fig = getattr(fig, "figure", fig)          # an Axes -> its Figure
+    if not hasattr(fig, "savefig"):
+        raise TypeError(f"save_figure: expected a matplotlib Figure or Axes, got {type(fig).__name__}")
+    folder = Path(folder) if folder is not None else results.results_dir().parent / "figures"
+    return _files.atomic_write(folder / f"{name}.png",
+                               lambda fh: fig.savefig(fh, format="png", dpi=FIGURE_DPI, bbox_inches="tight"))
 
 
 def wrap_label(text, width: int = 14) -> str:

@@ -312,3 +312,24 @@ def test_readme_results_section_is_generated_from_the_committed_json():
             assert all(e["mode"] == mode for e in course["notebooks"].values())
             assert all(r["mode"] == mode for e in course["notebooks"].values()
                        for r in (e.get("results") or {}).get("rows", []))
+
+
+def test_cpu_run_keeps_the_figures_a_notebook_saved_and_refuses_big_ones(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    draw = ("import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nfrom dnacourse import plots\n"
+            "fig, ax = plt.subplots(figsize=({size}))\nax.imshow(__import__('numpy').random.default_rng(0)"
+            ".random(({pixels}, {pixels})))\nplots.save_figure(fig, '{name}')")
+    _write(notebooks / "07_small.ipynb", new_code_cell(draw.format(size="2, 2", pixels=8, name="07_curve")))
+    _write(notebooks / "08_big.ipynb", new_code_cell(draw.format(size="30, 30", pixels=600, name="08_noise")))
+    kept, out = tmp_path / "kept", tmp_path / "out"
+    (kept).mkdir()
+    (kept / "07_old.png").write_bytes(b"stale")                    # a figure of an earlier run of 07
+    course = reproduce.reproduce(None, mode="cpu", out=out, combined=tmp_path / "c.json", notebook_dir=notebooks,
+                                 figures_dir=kept, progress=False)
+    small, big = course["run"]
+    assert small["status"] == "ok" and small["figures"] == ["07_curve.png"]
+    assert sorted(p.name for p in kept.iterdir()) == ["07_curve.png"]       # the stale one replaced
+    assert (kept / "07_curve.png").read_bytes().startswith(b"\x89PNG")
+    assert big["status"] == "failed" and "08_noise.png" in big["error"]["message"]
+    assert "200,000 bytes" in big["error"]["message"]

@@ -166,14 +166,16 @@ def merge(old: dict | None, entries: list[dict], mode: str) -> dict:
 
 
 def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, notebook_dir=None,
-              timeout=None, kernel_name: str = "python3", progress: bool = True) -> dict:
+              timeout=None, kernel_name: str = "python3", progress: bool = True, figures_dir=None) -> dict:
     """Run notebooks, collect their results, merge them into the combined file; return it.
 
     ``notebooks``: None (all) or a selection for ``find_notebooks``. ``out``: folder for executed
     notebooks, their results files and ``summary.md`` (default ``build/course-<mode>``).
     ``combined``: the combined JSON (default ``results/course-<mode>.json`` in cpu and full mode,
     ``<out>/course-quick.json`` in quick mode). The returned dict is that file's content plus
-    ``"run"``: the entries of this run, in order.
+    ``"run"``: the entries of this run, in order. ``figures_dir``: where the figures of a cpu- or
+    full-mode run are kept (default ``results/figures`` of the checkout; quick-mode figures stay in
+    ``<out>/figures``).
     """
     mode = _mode(mode)
     root = runtime._checkout_root()
@@ -190,9 +192,17 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
     merge(old, [], mode)  # a combined file of the other mode is an error before hours of work
     info = runtime.machine()
     entries = []
+    figures = out / "figures"               # dc.plots.save_figure writes here during the run
+    kept_figures = None
+    if mode in ("cpu", "full"):
+        kept_figures = Path(figures_dir) if figures_dir is not None else (
+            root / "results" / "figures" if root is not None else None)
     for i, path in enumerate(paths, 1):
         stale = results_folder / f"{path.stem}.{mode}.json"
         stale.unlink(missing_ok=True)  # only what this run writes is collected
+        prefix = path.stem.split("_")[0] + "_"
+        for old_figure in figures.glob(f"{prefix}*.png"):
+            old_figure.unlink()
         if progress:
             print(f"[{i}/{len(paths)}] {path.stem} ({mode}) ...", flush=True)
         entry = run_notebook(path, mode=mode, out_dir=out, results_folder=results_folder,
@@ -206,6 +216,12 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
             except ValueError as err:  # a results file that is not what save_results writes
                 entry.update(status="failed", error={"cell": None, "code_cell": None, "name": "ValueError",
                                                      "message": str(err)[:1000], "source": None})
+        if kept_figures is not None and entry["status"] == "ok":
+            try:
+                entry["figures"] = _keep_figures(figures, prefix, kept_figures)
+            except ValueError as err:  # a figure too big to commit: the run is not done
+                entry.update(status="failed", error={"cell": None, "code_cell": None, "name": "ValueError",
+                                                     "message": str(err)[:1000], "source": None})
         entries.append(entry)
         if progress:
             print(f"[{i}/{len(paths)}] {path.stem}: {_status_line(entry)}", flush=True)
@@ -215,6 +231,27 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(render(course) + "\n", encoding="utf-8")
     return {**course, "run": entries}
+
+
+FIGURE_MAX_BYTES = 200_000   # a committed figure stays small enough for the README and the repository
+
+
+def _keep_figures(folder: Path, prefix: str, target: Path) -> list[str]:
+    """Copy the figures ``<prefix>*.png`` a notebook saved into ``target`` (``results/figures``), replacing
+    that notebook's old ones; return their names. A figure over ``FIGURE_MAX_BYTES`` is an error."""
+    import shutil
+
+    new = sorted(folder.glob(f"{prefix}*.png"))
+    big = [f"{p.name} ({p.stat().st_size:,} bytes)" for p in new if p.stat().st_size > FIGURE_MAX_BYTES]
+    if big:
+        raise ValueError(f"figures over {FIGURE_MAX_BYTES:,} bytes: {', '.join(big)}; save them smaller "
+                         "(fewer points, a smaller figsize)")
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob(f"{prefix}*.png"):
+        old.unlink()
+    for figure in new:
+        shutil.copyfile(figure, target / figure.name)
+    return [p.name for p in new]
 
 
 def _default_combined(mode: str, out: Path) -> Path:
