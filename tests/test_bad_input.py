@@ -1,9 +1,9 @@
-"""Bad input: every case of the README's "Bad input" table, each raising a clear error.
+"""Bad input: every case of the table in docs/bad-input.md, each raising a clear error.
 
 ``CASES`` is the table: what a student might pass, the call, the exception type and words its message
-must contain (the value, the position, the row or the file). ``test_readme_table_matches`` keeps the
-README's table and this one in step: every case is a README row with the same exception type, and
-every README row is a case here.
+must contain (the value, the position, the row or the file). ``test_docs_table_matches`` keeps the
+page's table and this one in step: every case is a row there with the same exception type, and
+every row there is a case here.
 """
 
 import math
@@ -76,7 +76,7 @@ def _expression_rows(values):
     return pd.DataFrame({"sequence": [ADAPTER + "ACGT"] * len(values), "expression": values})
 
 
-# (README input, call(tmp_path), exception, regex the message must match)
+# (docs/bad-input.md input, call(tmp_path), exception, regex the message must match)
 CASES = [
     ("RNA base `U` in a sequence", lambda t: encoding.one_hot("ACGU"),
      ValueError, r"'U' at position 3"),
@@ -328,28 +328,30 @@ def _crlf_file_rows():
     return list(zip(df["sequence"], df["label"].astype(int), strict=True))
 
 
-def _readme_rows() -> dict[str, str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"^## Bad input\n(.*?)(?=^## )", text, flags=re.S | re.M)
-    assert match, "README.md has no '## Bad input' section"
+PAGE = ROOT / "docs" / "bad-input.md"
+
+
+def _page_rows() -> dict[str, str]:
+    """The rows of the table in docs/bad-input.md: input -> behaviour."""
     rows = {}
-    for line in match.group(1).splitlines():
+    for line in PAGE.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 2 and line.startswith("|") and not set(cells[0]) <= set("-: "):
             rows[cells[0]] = cells[1]
     rows.pop("input", None)
+    assert rows, f"{PAGE} has no table"
     return rows
 
 
-def test_readme_table_matches():
-    rows = _readme_rows()
+def test_docs_table_matches():
+    rows = _page_rows()
     expected = {what: error.__name__ for what, _, error, _ in CASES}
     expected.update({what: "works" for what, _, _ in GOOD})
     assert set(rows) == set(expected), (
-        f"README rows missing: {sorted(set(expected) - set(rows))}; "
-        f"README rows without a test: {sorted(set(rows) - set(expected))}")
+        f"docs/bad-input.md rows missing: {sorted(set(expected) - set(rows))}; "
+        f"rows there without a test: {sorted(set(rows) - set(expected))}")
     for what, behaviour in expected.items():
-        assert behaviour in rows[what], f"README says {rows[what]!r} for {what!r}, the test expects {behaviour}"
+        assert behaviour in rows[what], f"docs/bad-input.md says {rows[what]!r} for {what!r}, the test expects {behaviour}"
 
 
 def test_at_least_twenty_cases():

@@ -90,3 +90,34 @@ def test_readme_lists_every_notebook_with_its_badge():
     assert linked == {p.name for p in NOTEBOOKS}, "README's notebook table and notebooks/ differ"
     for path in NOTEBOOKS:
         assert f"]({dc.colab_url(path.name)})" in readme, f"README lacks the Colab badge of {path.name}"
+
+
+def test_readme_is_a_front_page():
+    """Under 150 lines (the long parts live in docs/), with the clone line, the two commands, how to
+    choose the mode on Colab, the data licences and a link to every docs page."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 150, "README.md is a front page: move the long parts to docs/"
+    assert f"git clone {dc.REPO_URL}" in readme
+    assert "make lab" in readme and "make test" in readme
+    assert "%env DNACOURSE_MODE=quick" in readme and 'MODE = "quick"' in readme
+    assert "GPL-3.0" in readme and "MIT" in readme and "(LICENSE)" in readme
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert f"(docs/{page.name})" in readme, f"README does not link docs/{page.name}"
+
+
+def test_license_is_mit():
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n") and "Copyright (c) 2026 the dnacourse authors" in text
+
+
+@pytest.mark.parametrize("page", [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))],
+                         ids=lambda p: p.name)
+def test_relative_links_point_to_files_that_exist(page):
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)           # code blocks hold commands, not links
+    links = re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'(?:src|href)="([^"]+)"', text)
+    for link in links:
+        if re.match(r"[a-z]+:", link) or link.startswith("#"):
+            continue
+        target = (page.parent / link.split("#")[0]).resolve()
+        assert target.exists(), f"{page.name} links {link}, which does not exist"

@@ -295,15 +295,21 @@ def test_update_readme_round_trip(tmp_path):
         readme_tool.update_readme(readme, section)
 
 
+def _generated(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    begin, end = text.find(readme_tool.README_BEGIN), text.find(readme_tool.README_END)
+    assert 0 <= begin < end, f"{path.name} lacks the results markers"
+    return text[begin:end + len(readme_tool.README_END)]
+
+
 def test_readme_results_section_is_generated_from_the_committed_json():
-    """Fails when someone edits the README's results by hand or the JSON without the README."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    begin, end = readme.find(readme_tool.README_BEGIN), readme.find(readme_tool.README_END)
-    assert 0 <= begin < end, "README.md lacks the results markers"
-    current = readme[begin:end + len(readme_tool.README_END)]
-    assert current == readme_tool.readme_from_files(ROOT), (
-        "README results section differs from results/course-full.json; regenerate it with "
-        "`python -m dnacourse reproduce --readme-only`")
+    """Fails when someone edits the README's summary or docs/results.md by hand, or the JSON files
+    or results/figures without regenerating them."""
+    fix = "regenerate with `python -m dnacourse reproduce --readme-only`"
+    assert _generated(ROOT / "README.md") == readme_tool.readme_from_files(ROOT), (
+        f"README results summary differs from results/course-*.json and results/figures; {fix}")
+    assert _generated(ROOT / "docs" / "results.md") == readme_tool.results_from_files(ROOT), (
+        f"docs/results.md differs from results/course-*.json, results/bench.json and results/figures; {fix}")
     for mode in ("cpu", "full"):
         path = ROOT / "results" / f"course-{mode}.json"
         if mode == "full" or path.is_file():
@@ -312,6 +318,94 @@ def test_readme_results_section_is_generated_from_the_committed_json():
             assert all(e["mode"] == mode for e in course["notebooks"].values())
             assert all(r["mode"] == mode for e in course["notebooks"].values()
                        for r in (e.get("results") or {}).get("rows", []))
+
+
+def _figure_links(path: Path) -> list[Path]:
+    text = path.read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", text) + re.findall(r'(?:src|href)="([^"]+\.png)"', text)
+    return [(path.parent / link).resolve() for link in links]
+
+
+def test_every_figure_is_shown_exists_and_is_small():
+    """The README and docs/results.md show every figure in results/figures, and nothing else."""
+    folder = ROOT / readme_tool.FIGURES_DIR
+    figures = {p.resolve() for p in folder.glob("[0-9][0-9]_*.png")}
+    for page in (ROOT / "README.md", ROOT / "docs" / "results.md"):
+        shown = _figure_links(page)
+        for figure in shown:
+            assert figure.is_file(), f"{page.name} shows {figure}, which does not exist"
+            assert figure.parent == folder.resolve(), f"{page.name} shows a figure outside results/figures"
+            assert figure.stat().st_size <= reproduce.FIGURE_MAX_BYTES, f"{figure.name} is over 200 kB"
+        assert set(shown) == figures, f"{page.name}: figures not shown {sorted(figures - set(shown))}"
+
+
+def _course_with(mode, notebooks: dict[str, list[dict]], figures=None, date="2025-01-02T03:04:05+00:00"):
+    entries = []
+    for name, rows in notebooks.items():
+        entry = {"notebook": name, "status": "ok", "seconds": 60.0, "date": date, "mode": mode,
+                 "device": "cpu", "error": None, "machine": {"device": "cpu", "cpu_count": 2},
+                 "results": {"rows": [{"mode": mode, "device": "cpu", **r} for r in rows]}}
+        if figures and name in figures:
+            entry["figures"] = figures[name]
+        entries.append(entry)
+    return reproduce.merge(None, entries, mode)
+
+
+def test_summary_shows_a_few_labelled_rows_per_notebook_and_every_figure_with_its_mode():
+    table1 = [{"result": f"{m} accuracy", "value": v, "published": p, "source": "Airlangga (2024), Table 1",
+               "data": "chimp", "split": "random", "note": "mean of 3 seed(s); long tail"}
+              for m, v, p in (("CNN", 0.78, 0.7486), ("LSTM", 0.55, 0.7395))]
+    cpu = _course_with("cpu", {
+        "10_models": table1,
+        "13_legnet": [{"result": "test r", "value": 0.71, "data": "dream_test", "split": "test"},
+                      {"result": "val r", "value": 0.64, "published": 0.515, "source": "report",
+                       "data": "dream_train", "split": "validation"}],
+        "14_dilation": [{"result": "test r", "value": 0.7, "headline": True, "data": "dream_test", "split": "test"},
+                        {"result": "val r", "value": 0.6, "published": 0.566, "source": "report"}],
+        "01_data": [{"result": "leaking pairs", "value": 730, "data": "dog", "split": "random"}]},
+        figures={"13_legnet": ["13_curve.png"], "14_dilation": ["14_alpha.png"]})
+    full = _course_with("full", {"10_models": [{**table1[0], "value": 0.8}], "13_legnet": []},
+                        figures={"13_legnet": ["13_curve.png"]}, date="2026-01-01T00:00:00+00:00")
+    figures = ["13_curve.png", "14_alpha.png", "15_new.png"]
+    text = readme_tool.readme_section([cpu, full], figures)
+    table = [line for line in text.splitlines() if line.startswith("| 1")]
+    assert table == [
+        "| 10_models | CNN accuracy | chimp | random | 0.800 | 0.7486 [1] | full | cpu | mean of 3 seed(s) |",
+        "| 13_legnet | val r | dream_train | validation | 0.640 | 0.515 [2] | cpu | cpu | - |",
+        "| 14_dilation | test r | dream_test | test | 0.700 | - | cpu | cpu | - |"], (
+        "full mode wins; a notebook's first published row, or the rows it marks headline")
+    assert "[1] Airlangga (2024), Table 1" in text and "[2] report" in text
+    assert "13 curve (full mode)" in text, "the latest run that lists a figure names its mode"
+    assert "14 alpha (cpu mode)" in text and "15 new (mode not recorded)" in text
+    assert text.count('src="results/figures/') == 3 and "leaking pairs" not in text
+    page = readme_tool.results_section([cpu, full], {"date": "2025-01-01"}, figures)
+    assert page.startswith(readme_tool.README_BEGIN) and page.endswith(readme_tool.README_END)
+    for words in ("## Results in cpu mode", "## Results in full mode", "| leaking pairs | dog | random | 730 |",
+                  "![13 curve](../results/figures/13_curve.png)", "### 15 (mode not recorded)", "## Benchmark"):
+        assert words in page, words
+    # no figures, no rows with a published number, and a quick-mode file: said so, nothing shown
+    quick = _course_with("quick", {"10_models": table1})
+    bare = readme_tool.readme_section([quick, _course_with("cpu", {"01_data": []})])
+    assert "No cpu- or full-mode result has a published number" in bare and "No figures yet" in bare
+    assert "0.7486" not in bare and "figures yet" in readme_tool.results_section([quick])
+
+
+def test_readme_only_rewrites_the_readme_and_docs_results(tmp_path, monkeypatch, capsys):
+    (tmp_path / "results" / "figures").mkdir(parents=True)
+    (tmp_path / "docs").mkdir()
+    course = _course_with("cpu", {"13_legnet": [{"result": "val r", "value": 0.6, "published": 0.515}]})
+    (tmp_path / "results" / "course-cpu.json").write_text(json.dumps(course))
+    (tmp_path / "results" / "figures" / "13_curve.png").write_bytes(b"\x89PNG")
+    for page in ("README.md", "docs/results.md"):
+        (tmp_path / page).write_text(f"# {page}\n{readme_tool.README_BEGIN}\nold\n{readme_tool.README_END}\n")
+    monkeypatch.setattr(reproduce.runtime, "_checkout_root", lambda: tmp_path)
+    assert reproduce.main(["--readme-only"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["README.md results section updated",
+                                                    "docs/results.md results section updated"]
+    assert "0.515" in (tmp_path / "README.md").read_text() and "13_curve.png" in (tmp_path / "README.md").read_text()
+    assert "![13 curve](../results/figures/13_curve.png)" in (tmp_path / "docs" / "results.md").read_text()
+    assert reproduce.main(["--readme-only"]) == 0
+    assert "already up to date" in capsys.readouterr().out
 
 
 def test_cpu_run_keeps_the_figures_a_notebook_saved_and_refuses_big_ones(tmp_path):

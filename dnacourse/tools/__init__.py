@@ -1,7 +1,7 @@
 """Maintainer tools, not loaded by ``import dnacourse``.
 
 * ``reproduce``: run the notebooks headless and collect their results (``python -m dnacourse reproduce``);
-* ``readme``: the README's generated results section;
+* ``readme``: the generated results: the README's short summary and docs/results.md;
 * ``bench``: the benchmark (``python -m dnacourse bench``);
 * ``notebooks``: notebook hygiene (``python -m dnacourse.tools.notebooks clean|check ...``);
 * ``student``: the student edition of the notebooks (``make student``, ``python -m dnacourse student``);

@@ -27,9 +27,8 @@ from .. import runtime
 from ..results import COURSE_FORMAT, RESULTS_DIR_ENV, _mode, _read_json, load_results
 from .readme import (
     _status_line,
-    readme_from_files,
     render,
-    update_readme,
+    update_results,
 )
 
 __all__ = ["find_notebooks", "run_notebook", "merge", "reproduce", "main"]
@@ -296,18 +295,17 @@ def main(argv=None) -> int:
                         help="seconds allowed per cell (default: no limit)")
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel name (default python3)")
     parser.add_argument("--update-readme", action="store_true",
-                        help="cpu/full mode: rewrite README.md between the results markers from "
-                        "results/course-cpu.json, results/course-full.json (and results/bench.json)")
+                        help="cpu/full mode: rewrite README.md and docs/results.md between the results "
+                        "markers from results/course-cpu.json, results/course-full.json, results/bench.json")
     parser.add_argument("--readme-only", action="store_true",
-                        help="run nothing; only rewrite the README section from the committed JSON")
+                        help="run nothing; only rewrite README.md and docs/results.md from the committed JSON")
     args = parser.parse_args(argv)
     mode = args.mode or "quick"
     root = runtime._checkout_root()
     if (args.update_readme or args.readme_only) and root is None:
         parser.error("--update-readme needs a checkout of the course (README.md and results/)")
     if args.readme_only:
-        changed = update_readme(root / "README.md", readme_from_files(root))
-        print("README.md results section", "updated" if changed else "already up to date")
+        print("\n".join(update_results(root)))
         return 0
     if args.update_readme and mode not in ("cpu", "full"):
         parser.error("--update-readme needs --cpu or --full: the README shows cpu- and full-mode results only")
@@ -326,8 +324,7 @@ def main(argv=None) -> int:
     out = Path(args.out) if args.out else runtime.build_dir() / f"course-{mode}"
     print(f"executed notebooks and summary.md: {out}")
     if args.update_readme:
-        changed = update_readme(root / "README.md", readme_from_files(root))
-        print("README.md results section", "updated" if changed else "already up to date")
+        print("\n".join(update_results(root)))
     if failed:
         print(f"{len(failed)} of {len(run)} notebooks FAILED:")
         for e in failed:
