@@ -264,7 +264,6 @@ def readme_section(course, figures=(), base: str = FIGURES_DIR) -> str:
                       for i, s in enumerate(sources, 1)]
     else:
         lines.append("No cpu- or full-mode result has a published number beside it yet.")
-    lines += ["", "Every other result, with machines and wall times: [docs/results.md](docs/results.md)."]
     groups = _figure_groups(courses, figures)
     lines.append("")
     if groups:
