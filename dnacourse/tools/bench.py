@@ -18,6 +18,13 @@ default ``build/bench.json``):
 Each model family gets its own input, one line in ``FAMILIES``: the classifiers read one-hot
 ``(B, 4, 1000)`` and predict 7 classes; LegNet reads ``(B, 6, 150)`` and predicts 18 bins.
 
+**Full mode, per notebook** (``--gpu``, or ``--plan`` on this machine's device): every model of the
+course's full-mode workload (``dnacourse.tools.fullplan.PLAN``: each model with its settings, input
+length and the notebooks' batch size, 64 for the classifiers and 128 for LegNet) is timed as in part
+3, with AMP on and off on CUDA; then each notebook's full-mode minutes follow from its runs
+(trained here, or read back from an earlier notebook's checkpoint), next to the course's FLOP-based
+T4 estimate (``dnacourse.cost``) where there is one. ``--gpu`` needs CUDA (exit code 2 without it).
+
     from dnacourse.tools.bench import encoding_benchmark
     encoding_benchmark(n=50, length=100, repeats=1)["speedup"]
 
@@ -53,7 +60,11 @@ FAMILIES = {
 }
 
 # The documented keys of the JSON (and of the dict ``main`` returns).
-RESULT_KEYS = ("format", "date", "machine", "settings", "encoding", "augment", "training", "peak_memory")
+RESULT_KEYS = ("format", "date", "machine", "settings", "encoding", "augment", "training", "full_plan",
+               "peak_memory")
+FULL_PLAN_KEYS = ("device", "device_name", "n", "repeats", "measured", "notebooks", "totals")
+NO_CUDA = ("--gpu needs a CUDA GPU: torch.cuda.is_available() is False on this machine; run it on a GPU "
+           "machine, e.g. a Colab T4 runtime (or use --plan for this machine's device)")
 TRAINING_KEYS = ("model", "family", "device", "amp", "params", "n", "channels", "length", "outputs",
                  "batch_size", "train_seq_s", "infer_seq_s", "train_epoch_s", "input_epoch_s",
                  "input_share", "model_share", "peak_mib", "peak_rss_mib")
@@ -353,6 +364,87 @@ def training_benchmark(
 
 
 # ----------------------------------------------------------------------------------------------
+# full mode, per notebook
+
+
+def plan_benchmark(device=None, n: int | None = None, repeats: int = 2, amp=None, plan=None,
+                   progress: bool = True) -> list[dict]:
+    """``training_benchmark`` of every model the full-mode plan trains (``fullplan.measurements``):
+    each with its settings, input length and batch size, on ``n`` random sequences (default 2,048 on
+    CUDA, 256 elsewhere). Returns the rows with one more key, ``key`` (``fullplan.measurement_key``).
+
+    >>> plan = [("13", "a", 1, "legnet", {"stem_channels": 8, "stage_channels": (8, 8)}, "legnet", 10, 4, 1, 0, None)]
+    >>> [(r["key"], r["batch_size"], r["length"]) for r in plan_benchmark("cpu", n=8, repeats=1, plan=plan, progress=False)]
+    [('legnet(stem_channels=8, stage_channels=(8, 8)), 150 bp, batch 128', 128, 150)]
+    """
+    from .. import models
+    from . import fullplan
+
+    device = torch.device(device) if device is not None else runtime.device()
+    n = n or (2048 if device.type == "cuda" else 256)
+    todo = fullplan.measurements(plan)
+    rows = []
+    for i, (key, run) in enumerate(todo.items(), start=1):
+        if progress:
+            print(f"[{i}/{len(todo)}] {key}", flush=True)
+
+        def build(_name, run=run):
+            return models.build(run.model, **run.settings)
+
+        try:
+            measured = training_benchmark([run.model], n=n, length=run.length, batch_size=run.batch_size,
+                                          repeats=repeats, device=device, amp=amp,
+                                          n_classes=run.settings.get("n_classes"), build=build)
+        except Exception as err:
+            raise RuntimeError(f"measuring {key} failed: {type(err).__name__}: {err}") from err
+        rows += [{**row, "key": key} for row in measured]
+    return rows
+
+
+def plan_rates(rows: list[dict]) -> dict:
+    """``{"amp": rates or None, "fp32": rates or None}`` from ``plan_benchmark`` rows, where rates is
+    ``{key: {"train": seq/s, "infer": seq/s}}`` (what ``fullplan.notebook_minutes`` reads); None where
+    no row was measured with that AMP setting.
+
+    >>> plan_rates([{"key": "k", "amp": False, "train_seq_s": 2.0, "infer_seq_s": 5.0}])
+    {'amp': None, 'fp32': {'k': {'train': 2.0, 'infer': 5.0}}}
+    """
+    out = {"amp": {}, "fp32": {}}
+    for r in rows:
+        out["amp" if r["amp"] else "fp32"][r["key"]] = {"train": r["train_seq_s"], "infer": r["infer_seq_s"]}
+    return {kind: rates or None for kind, rates in out.items()}
+
+
+def full_plan(rows: list[dict], device=None, n: int | None = None, repeats: int | None = None,
+              plan=None) -> dict:
+    """The per-notebook full-mode minutes from ``plan_benchmark`` rows: a dict with the keys
+    ``FULL_PLAN_KEYS``; ``notebooks`` is ``fullplan.course_table`` (one dict per notebook, then the
+    totals), ``totals`` its two total rows by name (``13-18``, ``course``)."""
+    from . import fullplan
+
+    rates = plan_rates(rows)
+    table = fullplan.course_table(rates["amp"], rates["fp32"], fullplan.t4_estimates(plan),
+                                  fullplan.t4_estimates(plan, in_order=False), plan=plan)
+    device = torch.device(device) if device is not None else runtime.device()
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else runtime.machine()["device_name"]
+    return {"device": str(device), "device_name": name, "n": n, "repeats": repeats, "measured": rows,
+            "notebooks": [r for r in table if r["notebook"] not in ("13-18", "course")],
+            "totals": {r["notebook"]: r for r in table if r["notebook"] in ("13-18", "course")}}
+
+
+def print_full_plan(result: dict) -> None:
+    """Print the measured speeds of the plan's models and the per-notebook minutes."""
+    from . import fullplan
+
+    rows = [{**r, "model": r["key"].replace(" bp, batch ", "/")} for r in result["measured"]]
+    print_training_table(rows)
+    print()
+    title = (f"Full mode, minutes per notebook, measured on {result['device_name']} ({result['device']}): "
+             f"{result['n']} random sequences per model, best of {result['repeats']} epoch(s) after a warm-up")
+    print(fullplan.format_table(result["notebooks"] + list(result["totals"].values()), title))
+
+
+# ----------------------------------------------------------------------------------------------
 # tables
 
 
@@ -387,11 +479,12 @@ def print_training_table(rows: list[dict]) -> None:
     first = rows[0]
     print(f"Models: {first['n']} random sequences, batch {first['batch_size']}, device {first['device']}; "
           "best epoch after a warm-up; AMP n/a off CUDA")
-    print(f"{'model':<20}{'input':>10}{'params':>11}{'train seq/s':>13}{'AMP':>9}{'infer seq/s':>13}"
+    width = max(20, *(len(str(r["model"])) + 2 for r in rows))
+    print(f"{'model':<{width}}{'input':>10}{'params':>11}{'train seq/s':>13}{'AMP':>9}{'infer seq/s':>13}"
           f"{'AMP':>9}{'in model':>10}{'peak MiB':>12}")
     for line in _pivot(rows):
         shape = f"{line['channels']}x{line['length']}"
-        print(f"{line['model']:<20}{shape:>10}{line['params']:>11,}{_rate(line['train_fp32']):>13}"
+        print(f"{line['model']:<{width}}{shape:>10}{line['params']:>11,}{_rate(line['train_fp32']):>13}"
               f"{_rate(line['train_amp']):>9}{_rate(line['infer_fp32']):>13}{_rate(line['infer_amp']):>9}"
               f"{line['model_share']:>10.1%}{_memory(line):>12}")
     print("in model: share of a training epoch in the model (forward, backward, step); the rest is making "
@@ -448,6 +541,20 @@ def markdown(result: dict) -> str:
         lines += ["", "Time in model: the share of a training epoch in forward, backward and step; the rest "
                   "is making inputs (gather, augment, encode). Peak MiB: CUDA max allocated per model, or "
                   "on CPU the process's peak resident memory (RSS), a high-water mark over the run so far."]
+    plan = result.get("full_plan")
+    if plan:
+        def minutes(value, upper):
+            return "n/a" if value is None else f"{'≤ ' if upper else ''}{value:,.1f}"
+
+        table = [[r["name"], r["runs"], minutes(r["amp"], r["upper"]), minutes(r["fp32"], r["upper"]),
+                  None if r["t4_estimate"] is None else f"{r['t4_estimate']:.1f}"]
+                 for r in plan["notebooks"] + list(plan["totals"].values()) if not r["note"]]
+        command = "--gpu" if (result.get("settings") or {}).get("gpu") else "--plan"
+        lines += ["", f"Full mode, minutes per notebook on {plan['device_name']} (`python -m dnacourse bench "
+                  f"{command}`; the course run in order, runs read back from an earlier notebook cost only their "
+                  "predictions; ≤: early stopping, counted at the epoch limit):", "",
+                  markdown_table(table, ["notebook", "runs trained", "AMP on", "AMP off", "T4 estimate"],
+                                 compact=True)]
     return "\n".join(lines)
 
 
@@ -497,10 +604,12 @@ def main(argv=None) -> dict:
         "(B, 4, 1000) -> 7 classes, LegNet (B, 6, 150) -> 18 bins. Prints tables and writes JSON "
         f"with the keys {', '.join(RESULT_KEYS)}.",
         epilog="examples: python -m dnacourse bench  |  python -m dnacourse bench --parts encoding  |  "
-        "python -m dnacourse bench --models cnn,lstm --n 256 --device cpu --json results/bench.json",
+        "python -m dnacourse bench --models cnn,lstm --n 256 --device cpu --json results/bench.json  |  "
+        "python -m dnacourse bench --gpu --json results/bench-gpu.json  (on a GPU: full mode's minutes per notebook)",
     )
-    parser.add_argument("--parts", default=",".join(PARTS),
-                        help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all)")
+    parser.add_argument("--parts", default=None,
+                        help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all; none with "
+                        "--gpu or --plan)")
     parser.add_argument("--n", type=int, default=None,
                         help="random sequences (default 4000 for encoding/augment, 512 for the models)")
     parser.add_argument("--length", type=int, default=None,
@@ -522,11 +631,32 @@ def main(argv=None) -> dict:
     group.add_argument("--batch-size", type=int, default=64, help="training batch size (default 64)")
     group.add_argument("--amp", choices=("auto", "on", "off"), default="auto",
                        help="mixed precision: auto = with and without on CUDA, off elsewhere")
+    group = parser.add_argument_group(
+        "full mode, per notebook",
+        "time every model of the full-mode plan (dnacourse.tools.fullplan: its settings, input length and "
+        "the notebooks' batch sizes, 64 classifiers, 128 LegNet) and print each notebook's full-mode minutes: "
+        "runs trained, minutes with AMP on and off, the course's FLOP-based T4 estimate; written to the JSON "
+        "as full_plan. --n: sequences per model (default 2048 on CUDA, 256 elsewhere); --repeats: timed epochs")
+    group.add_argument("--gpu", action="store_true",
+                       help="on CUDA (required: exit code 2 without it), AMP on and off")
+    group.add_argument("--plan", action="store_true",
+                       help="the same on this machine's device (CPU: AMP n/a; slow there, lower --n)")
     args = parser.parse_args(argv)
 
-    parts = ["models"] if args.train else [p.strip() for p in args.parts.split(",") if p.strip()]
+    if args.gpu:
+        if not torch.cuda.is_available():
+            parser.exit(2, f"{parser.prog}: error: {NO_CUDA}\n")
+        if args.device and torch.device(args.device).type != "cuda":
+            parser.error(f"--gpu measures on CUDA: leave out --device {args.device} or name a CUDA device")
+    plan = args.gpu or args.plan
+    if args.train:
+        parts = ["models"]
+    elif args.parts is None:
+        parts = [] if plan else list(PARTS)
+    else:
+        parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     unknown = [p for p in parts if p not in PARTS]
-    if unknown or not parts:
+    if unknown or not (parts or plan):
         parser.error(f"--parts: unknown {unknown or parts!r}; choose from {','.join(PARTS)}")
     for value, flag in ((args.n, "--n"), (args.length, "--length"), (args.repeats, "--repeats"),
                         (args.naive_n, "--naive-n"), (args.batch_size, "--batch-size"), (args.threads, "--threads")):
@@ -542,15 +672,19 @@ def main(argv=None) -> dict:
         unknown = [name for name in names if name not in models.available()]
         if unknown or not names:
             parser.error(f"--models: unknown {unknown or names!r}; choose from {','.join(models.available())}")
-    device = _device(args.device, parser) if args.device else runtime.device()
+    if args.gpu and not args.device:
+        device = torch.device("cuda")
+    else:
+        device = _device(args.device, parser) if args.device else runtime.device()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 
     result = {"format": BENCH_FORMAT, "date": runtime.now(), "machine": runtime.machine(),
               "settings": {"parts": parts, "n": args.n, "length": args.length, "repeats": args.repeats,
                            "naive_n": args.naive_n, "batch_size": args.batch_size, "amp": args.amp,
-                           "device": str(device), "threads": torch.get_num_threads()},
-              "encoding": None, "augment": None, "training": [], "peak_memory": None}
+                           "device": str(device), "threads": torch.get_num_threads(), "gpu": args.gpu,
+                           "plan": plan},
+              "encoding": None, "augment": None, "training": [], "full_plan": None, "peak_memory": None}
     n, length = args.n or 4000, args.length or 1000
     repeats = args.repeats or 3
     if "encoding" in parts:
@@ -570,6 +704,15 @@ def main(argv=None) -> dict:
                                                 device=device, amp=amp)
         print()
         print_training_table(result["training"])
+    if plan:
+        amp = {"auto": None, "on": True, "off": False}[args.amp]
+        n_plan = args.n or (2048 if device.type == "cuda" else 256)
+        print(f"\nFull-mode plan: timing every model on {device} ({n_plan} random sequences each, "
+              f"{args.repeats or 2} timed epoch(s) after a warm-up)")
+        rows = plan_benchmark(device, n=n_plan, repeats=args.repeats or 2, amp=amp)
+        result["full_plan"] = full_plan(rows, device, n=n_plan, repeats=args.repeats or 2)
+        print()
+        print_full_plan(result["full_plan"])
     result["peak_memory"] = {
         "device": str(device),
         "cuda_max_allocated_mib": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
