@@ -285,7 +285,7 @@ def machine() -> dict:
     Nothing in it names a path or a host. ``device_name`` is the GPU's name on CUDA, else the CPU's.
 
     >>> sorted(machine())
-    ['cpu', 'cpu_count', 'data', 'device', 'device_name', 'gpu', 'platform', 'python', 'torch']
+    ['cpu', 'cpu_count', 'data', 'device', 'device_name', 'gpu', 'platform', 'python', 'threads', 'torch']
     """
     dev = device()
     gpu = torch.cuda.get_device_name(0) if dev.type == "cuda" else None
@@ -296,6 +296,7 @@ def machine() -> dict:
         "gpu": gpu,
         "cpu": _cpu_model(),
         "cpu_count": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "threads": torch.get_num_threads(),   # CPU threads PyTorch uses: CPU timings depend on it
         "torch": torch.__version__,
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",

@@ -88,7 +88,7 @@ def test_the_planned_sequences_of_a_few_rows():
     lr_test, recipe, report = by_notebook("13")
     assert recipe.train_sequences() == 20 * 5120 * 2 and recipe.val_sequences() == 20 * 2048 * 3
     assert recipe.after_sequences() == 2 * 71_103 + 2 * 2048
-    assert report.train_sequences() == 100 * 5120 and report.batch_size == 256     # one strand, batch 256
+    assert report.train_sequences() == 50 * 5120 and report.batch_size == 256      # one strand, batch 256
     assert lr_test.train_sequences() == 100 * 128 and lr_test.val_sequences() == 0
     assert fullplan.split_sizes(4380) == (3153, 351, 876)
 

@@ -222,14 +222,26 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
                 entry.update(status="failed", error={"cell": None, "code_cell": None, "name": "ValueError",
                                                      "message": str(err)[:1000], "source": None})
         entries.append(entry)
+        course = _save_combined(combined, entry, mode)  # after every notebook: a cut run keeps what it did
         if progress:
             print(f"[{i}/{len(paths)}] {path.stem}: {_status_line(entry)}", flush=True)
-    course = merge(old, entries, mode)
-    combined.parent.mkdir(parents=True, exist_ok=True)
-    combined.write_text(json.dumps(course, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if not entries:
+        course = merge(old, [], mode)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.md").write_text(render(course) + "\n", encoding="utf-8")
     return {**course, "run": entries}
+
+
+def _save_combined(combined: Path, entry: dict, mode: str) -> dict:
+    """Merge one notebook's entry into the combined file as it is on disk now (another run may have
+    added notebooks meanwhile) and write it atomically; return the merged content."""
+    old = _read_json(combined, "'notebooks'") if combined.is_file() else None
+    course = merge(old, [entry], mode)
+    combined.parent.mkdir(parents=True, exist_ok=True)
+    partial = combined.with_name(combined.name + ".partial")
+    partial.write_text(json.dumps(course, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, combined)
+    return course
 
 
 FIGURE_MAX_BYTES = 200_000   # a committed figure stays small enough for the README and the repository
