@@ -358,6 +358,7 @@ def test_summary_shows_a_few_labelled_rows_per_notebook_and_every_figure_with_it
     cpu = _course_with("cpu", {
         "10_models": table1,
         "13_legnet": [{"result": "test r", "value": 0.71, "data": "dream_test", "split": "test"},
+                      {"result": "val r, size not run", "value": None, "published": 0.52, "source": "report"},
                       {"result": "val r", "value": 0.64, "published": 0.515, "source": "report",
                        "data": "dream_train", "split": "validation"}],
         "14_dilation": [{"result": "test r", "value": 0.7, "headline": True, "data": "dream_test", "split": "test"},
@@ -373,7 +374,7 @@ def test_summary_shows_a_few_labelled_rows_per_notebook_and_every_figure_with_it
         "| 10_models | CNN accuracy | chimp | random | 0.800 | 0.7486 [1] | full | cpu | mean of 3 seed(s) |",
         "| 13_legnet | val r | dream_train | validation | 0.640 | 0.515 [2] | cpu | cpu | - |",
         "| 14_dilation | test r | dream_test | test | 0.700 | - | cpu | cpu | - |"], (
-        "full mode wins; a notebook's first published row, or the rows it marks headline")
+        "full mode wins; a notebook's first published row with a value, or the rows it marks headline")
     assert "[1] Airlangga (2024), Table 1" in text and "[2] report" in text
     assert "13 curve (full mode)" in text, "the latest run that lists a figure names its mode"
     assert "14 alpha (cpu mode)" in text and "15 new (mode not recorded)" in text

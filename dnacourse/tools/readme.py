@@ -186,8 +186,8 @@ def headline_rows(course) -> list[tuple[str, dict]]:
     """``(notebook, row)`` for the README's summary, in notebook order: a few rows per notebook.
 
     A notebook's rows marked ``"headline": True`` (at most ``HEADLINES_PER_NOTEBOOK``) when it marks
-    any; else its first row with a published number (the notebook's own order puts its main result
-    first). A notebook with rows in both modes shows its full-mode rows; quick-mode rows are never
+    any; else its first row with a published number and a value of ours (the notebook's own order
+    puts its main result first). A notebook with rows in both modes shows its full-mode rows; quick-mode rows are never
     shown; a notebook with neither shows nothing here (docs/results.md shows all).
     """
     chosen: dict[str, list[dict]] = {}
@@ -195,7 +195,8 @@ def headline_rows(course) -> list[tuple[str, dict]]:
         for name, entry in c.get("notebooks", {}).items():
             rows = [r for r in (entry.get("results") or {}).get("rows") or [] if r.get("mode") in SHOWN_MODES]
             picked = [r for r in rows if r.get("headline")][:HEADLINES_PER_NOTEBOOK]
-            picked = picked or [r for r in rows if r.get("published") is not None][:1]
+            picked = picked or [r for r in rows if r.get("published") is not None
+                                and r.get("value") is not None][:1]
             if picked and name not in chosen:
                 chosen[name] = picked
     return [(name, r) for name in sorted(chosen) for r in chosen[name]]
