@@ -139,11 +139,11 @@ PLAN = [
     ("11", "gene-family CNN, random split (notebook 05's run)",           1, "cnn", {}, "gene", HUMAN.train, HUMAN.val, 40, HUMAN.test + 2 * (10 * 3 * 1000 + 150 * 3), "05"),
     ("11", "LegNet, DREAM widths, 10 epochs",                             1, "legnet", {}, "legnet", 5120, VAL, 10, 200 * 3 * 150 + 1000 * 2 * (1 + 3 * 6), None),
     # 13: FULL_TRAIN 5120, FULL_VAL 2048, FULL_EPOCHS 20, BATCH_SIZE 128, LR_TEST_STEPS 100, FULL_REPORT_STEPS 1000
-    #     of REPORT_BATCH_SIZE 256 (= 50 epochs of 20 steps, half the team's 2,000, one strand); the report model is scored on one
-    #     strand and on both
+    #     of REPORT_BATCH_SIZE 256 (= 50 epochs of 20 steps, half the team's 2,000, one strand); the report model: validation on one
+    #     strand and on both, the test set on the forward strand only
     ("13", "learning-rate range test, 100 steps of 128",                  1, "legnet", {}, "lr test", 100 * 128, 0, 1, 0, None),
     ("13", "LegNet recipe",                                               1, "legnet", {}, "legnet", 5120, VAL, 20, LEGNET_TEST, None),
-    ("13", "the report's setting, 1,000 steps of 256",                    1, "legnet", {}, "report", 5120, VAL, 50,  3 * TEST + 3 * VAL, None),
+    ("13", "the report's setting, 1,000 steps of 256",                    1, "legnet", {}, "report", 5120, VAL, 50,  TEST + 3 * VAL, None),
     # 14: FULL_ALPHAS [0.0, 0.4] (alpha 0 = notebook 13's run), DILATIONS (4, 3, 2, 2, 1, 1) and PLACEMENT "first"
     #     (legnet_dilated's defaults), ALTERNATIVE "last" at ALTERNATIVE_ALPHA 0.4, FULL_EPOCHS 20, BATCH_SIZE 128
     ("14", "alpha 0: the baseline (notebook 13's run)",                   1, "legnet", {}, "legnet", 5120, VAL, 20, LEGNET_TEST, "13"),
