@@ -76,7 +76,8 @@ def _machine_text(m: dict | None) -> str:
     if not m:
         return "-"
     gpu = f"GPU {m['gpu']}" if m.get("gpu") else "no GPU"
-    return (f"{m.get('cpu_count')} CPU cores ({m.get('cpu')}), {gpu}, torch {m.get('torch')}, "
+    threads = f", PyTorch on {m['threads']} CPU thread(s)" if m.get("threads") else ""
+    return (f"{m.get('cpu_count')} CPU cores ({m.get('cpu')}){threads}, {gpu}, torch {m.get('torch')}, "
             f"data: {m.get('data')}")
 
 
