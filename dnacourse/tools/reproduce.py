@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from .. import runtime
+from .._files import atomic_write, file_lock
 from ..results import COURSE_FORMAT, RESULTS_DIR_ENV, _mode, _read_json, load_results
 from .readme import (
     _status_line,
@@ -234,13 +235,14 @@ def reproduce(notebooks=None, *, mode: str = "quick", out=None, combined=None, n
 
 def _save_combined(combined: Path, entry: dict, mode: str) -> dict:
     """Merge one notebook's entry into the combined file as it is on disk now (another run may have
-    added notebooks meanwhile) and write it atomically; return the merged content."""
-    old = _read_json(combined, "'notebooks'") if combined.is_file() else None
-    course = merge(old, [entry], mode)
+    added notebooks meanwhile; the lock keeps two runs from losing each other's entries) and write it
+    atomically; return the merged content."""
     combined.parent.mkdir(parents=True, exist_ok=True)
-    partial = combined.with_name(combined.name + ".partial")
-    partial.write_text(json.dumps(course, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, combined)
+    with file_lock(combined):
+        old = _read_json(combined, "'notebooks'") if combined.is_file() else None
+        course = merge(old, [entry], mode)
+        text = json.dumps(course, indent=1, ensure_ascii=False) + "\n"
+        atomic_write(combined, lambda fh: fh.write(text.encode("utf-8")))
     return course
 
 
