@@ -346,9 +346,15 @@ def expression_mse(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(soft_argmax(logits), y.float().to(logits.device))
 
 
+# Rows per forward pass when predicting. Large batches keep a GPU busy; on a CPU smaller ones are
+# faster (the activations stay in cache): measured here on 2 threads, 5,000 test rows, both strands,
+# quarter-width LegNet: 5.9 s at 128 against 16.8 s at 1,024 (our measurement, 2026-12-07).
+PREDICT_BATCH = {"cuda": 1024, "cpu": 128}
+
+
 @torch.no_grad()
 def predict_expression(model: torch.nn.Module, data_or_idx, average_rc: bool = True,
-                       batch_size: int = 1024, device=None, to_input=None, amp: bool = True
+                       batch_size: int | None = None, device=None, to_input=None, amp: bool = True
                        ) -> np.ndarray:
     """LegNet's test-time prediction: soft-argmax of both strands, averaged. ``(N,)`` float32 NumPy.
 
@@ -359,6 +365,7 @@ def predict_expression(model: torch.nn.Module, data_or_idx, average_rc: bool = T
     reverse-complemented (is_reverse 1); the result is the mean of the two soft-argmaxes.
 
     ``to_input(idx, flags)``: default ``legnet_one_hot``. ``device``: default the model's.
+    ``batch_size``: default ``PREDICT_BATCH["cuda"]`` on a GPU, ``PREDICT_BATCH["cpu"]`` otherwise.
     Runs in eval mode (the mode is restored afterwards), fp16 autocast on CUDA only when ``amp``.
     Rows are predicted independently, so the order and the batch size do not change the result.
 
@@ -377,8 +384,9 @@ def predict_expression(model: torch.nn.Module, data_or_idx, average_rc: bool = T
                 "with promoter_data(df, plasmid, reverse_complement=False)")
     idx = train._codes(data_or_idx)
     check_codes(idx)
-    check_int(batch_size, "batch_size")
     device = train._device(device, model)
+    batch_size = PREDICT_BATCH.get(device.type, PREDICT_BATCH["cpu"]) if batch_size is None else batch_size
+    check_int(batch_size, "batch_size")
     to_input = legnet_one_hot if to_input is None else to_input
 
     def both_strands(forward, batch, start):
@@ -482,7 +490,7 @@ def fit_promoters(model: torch.nn.Module, train_df: pd.DataFrame, val_df: pd.Dat
     val_y = val_df["expression"].to_numpy(dtype=np.float64)
 
     def val_metrics(m: torch.nn.Module) -> dict[str, float]:
-        scores = metrics.regression_metrics(val_y, predict_expression(m, val_data, batch_size=max(batch_size, 256)))
+        scores = metrics.regression_metrics(val_y, predict_expression(m, val_data))
         return {"val_pearson": scores["pearson"], "val_spearman": scores["spearman"]}
 
     last = {}
@@ -507,7 +515,7 @@ def fit_promoters(model: torch.nn.Module, train_df: pd.DataFrame, val_df: pd.Dat
 
 
 def evaluate_promoters(model: torch.nn.Module, df: pd.DataFrame, *, subsets: dict | None = None,
-                       plasmid: str | None = None, average_rc: bool = True, batch_size: int = 1024,
+                       plasmid: str | None = None, average_rc: bool = True, batch_size: int | None = None,
                        device=None) -> pd.DataFrame:
     """Pearson and Spearman of ``predict_expression`` on DREAM rows, overall and per subset.
 
