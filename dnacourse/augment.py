@@ -258,6 +258,7 @@ def augment_batch(
     indel_prob: float = 0.0,
     rc_prob: float = 0.0,
     generator: torch.Generator | None = None,
+    start_shift: int = 0,
 ) -> torch.Tensor:
     """Random, length-preserving augmentation of a batch of index codes, on its own device.
 
@@ -277,6 +278,11 @@ def augment_batch(
          left alone.
     3. **reverse complement**: each row, with probability ``rc_prob``, is reverse-complemented
        over its real part (A<->T, C<->G, N->N); PAD stays at the 3' end.
+    4. **random start** (ours, not the paper's): each row drops its first ``s`` bases, ``s`` drawn
+       uniformly from ``0..start_shift`` (at most its real length - 1, so no row is emptied); the
+       rest moves left and PADs fill the end. The same gene then reaches the model at many
+       offsets, so its pooled features cannot depend on where the pooling windows happen to fall
+       (notebook 05 measures what it does).
 
     ``generator``: a ``torch.Generator`` on ``idx.device`` for reproducible draws. On the CPU, codes
     outside 0..5 and a PAD before a base raise, naming the row and position (not checked on a GPU).
@@ -294,6 +300,8 @@ def augment_batch(
     substitution_rate = check_fraction(substitution_rate, "substitution_rate")
     indel_prob = check_fraction(indel_prob, "indel_prob")
     rc_prob = check_fraction(rc_prob, "rc_prob")
+    if isinstance(start_shift, bool) or not isinstance(start_shift, (int, np.integer)) or start_shift < 0:
+        raise ValueError(f"start_shift must be a whole number of bases >= 0, got {start_shift!r}")
     batch, length = idx.shape
     device, dtype = idx.device, idx.dtype
     kw = {"generator": generator, "device": device}
@@ -322,4 +330,11 @@ def augment_batch(
     if rc_prob > 0:
         flip = torch.rand(batch, 1, **kw) < rc_prob
         x = torch.where(flip, _rc_rows(x), x)
+
+    if start_shift > 0:
+        most = torch.clamp(_real_lengths(x) - 1, min=0, max=int(start_shift))  # (B, 1)
+        drop = (torch.rand(batch, 1, **kw) * (most + 1)).long().clamp(max=most)  # 0..most
+        j = torch.arange(length, device=device) + drop  # (B, L): where each column reads from
+        x = torch.where(j < length, torch.gather(x, 1, j.clamp(max=length - 1)),
+                        torch.full_like(x, PAD_CODE))
     return x

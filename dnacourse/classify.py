@@ -108,6 +108,7 @@ class Trained:
 
 def train_and_score(name: str, data: SequenceData, split: splits.Split, *, epochs: int = 30,
                     batch_size: int = 64, lr: float = 1e-3, patience: int | None = 5, augment=None,
+                    recompute_bn: bool = True,
                     seed: int = 0, train_cap: int | None = None, checkpoint_dir=None,
                     labels: dict | None = None, display: str | None = None, progress: bool = True,
                     **hyperparameters) -> Trained:
@@ -115,7 +116,9 @@ def train_and_score(name: str, data: SequenceData, split: splits.Split, *, epoch
     ``train_cap`` rows, a seeded sample) with early stopping on ``split.val``, scored on ``split.test``.
 
     The same seed gives every model and split the same starting weights and batch order. Arguments
-    after ``split`` go to ``train.fit``; ``checkpoint_dir``: a folder where the run is saved after every
+    after ``split`` go to ``train.fit``. ``recompute_bn`` (on by default, our choice): after every
+    epoch the BatchNorm layers get the exact statistics of the training rows before validation
+    (``models.recompute_batchnorm``; notebook 05 shows why). ``checkpoint_dir``: a folder where the run is saved after every
     epoch and from which the same run is resumed (``fit(checkpoint_dir=...)``). ``labels`` start the
     result row, after ``model`` (e.g. data, split, mode, device); ``display`` names the progress bar.
 
@@ -133,6 +136,6 @@ def train_and_score(name: str, data: SequenceData, split: splits.Split, *, epoch
     history = train.fit(model, data.subset(capped(split.train, train_cap, seed)), data.subset(split.val),
                         epochs=epochs, batch_size=batch_size, lr=lr, patience=patience, augment=augment,
                         seed=seed, checkpoint_dir=checkpoint_dir, progress=progress,
-                        name=display or name)
+                        name=display or name, recompute_bn=recompute_bn)
     y, prob, row = score(model, data.subset(split.test), **row_labels)
     return Trained(model, history, y, prob, row)

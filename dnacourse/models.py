@@ -84,7 +84,8 @@ from ._checks import check_int
 __all__ = [
     "build", "available", "count_parameters",
     "sequence_lengths", "length_mask", "masked_mean_max", "reverse_padded",
-    "MaskedBatchNorm1d", "ConvBlock", "ConvStack", "RecurrentEncoder", "Head", "CNN", "RecurrentNet", "ConvRecurrentNet",
+    "MaskedBatchNorm1d", "recompute_batchnorm",
+    "ConvBlock", "ConvStack", "RecurrentEncoder", "Head", "CNN", "RecurrentNet", "ConvRecurrentNet",
     "LSTMCell", "GRUCell", "ScratchLSTM", "ScratchGRU",
 ]
 
@@ -171,10 +172,54 @@ class MaskedBatchNorm1d(nn.BatchNorm1d):
         var = ((x - mean[:, None]) ** 2 * weights).sum(dim=(0, 2)) / n  # (C,) biased, as BN uses
         with torch.no_grad():
             self.num_batches_tracked += 1
-            self.running_mean.lerp_(mean, self.momentum)
-            self.running_var.lerp_(var * n / (n - 1), self.momentum)  # unbiased, as BN stores
+            # momentum=None: a plain average over all batches so far, as in BatchNorm1d
+            step = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
+            self.running_mean.lerp_(mean, step)
+            self.running_var.lerp_(var * n / (n - 1), step)  # unbiased, as BN stores
         x_hat = (x - mean[:, None]) / torch.sqrt(var[:, None] + self.eps)
         return x_hat * self.weight[:, None] + self.bias[:, None]  # (B, C, L)
+
+
+def recompute_batchnorm(model: nn.Module, batches) -> int:
+    """Give every BatchNorm layer of ``model`` the exact statistics of ``batches``; return how many.
+
+    In training a BatchNorm keeps *running* averages of each batch's mean and variance (each batch
+    moves them by ``momentum``, 10 %), and eval mode uses those. Adam moves the weights by about
+    ``lr`` per step even when the loss is nearly zero, so the averages describe the weights of a
+    few batches ago, and eval-mode predictions change from epoch to epoch more than the weights do
+    (notebook 05 measures it). This resets the averages, runs ``batches`` (an iterable of model
+    inputs, e.g. the one-hot training rows in chunks) through the model once without gradients,
+    with the BatchNorm layers in training mode and everything else (dropout) in eval mode, and
+    keeps the plain mean over the batches. ``fit(recompute_bn=True)`` calls it after every epoch.
+    Leaves the model in eval mode.
+
+    >>> net = nn.Sequential(nn.Conv1d(4, 3, 5), nn.BatchNorm1d(3))
+    >>> recompute_batchnorm(net, [torch.randn(8, 4, 20), torch.randn(8, 4, 20)])
+    1
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    saved = [{k: v.clone() for k, v in m.state_dict().items()} for m in norms]
+    model.eval()
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # None: running statistics = plain average over the batches below
+        m.train()
+    try:
+        seen = 0
+        with torch.no_grad():
+            for x in batches:
+                model(x)
+                seen += 1
+        if seen == 0:
+            for m, state in zip(norms, saved, strict=True):
+                m.load_state_dict(state)  # nothing lost
+            raise ValueError("recompute_batchnorm got no batches: pass at least one model input")
+    finally:
+        for m, momentum in zip(norms, momenta, strict=True):
+            m.momentum = momentum
+        model.eval()
+    return len(norms)
 
 
 class ConvBlock(nn.Module):

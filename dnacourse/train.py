@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from . import encoding, runtime
+from . import encoding, models, runtime
 from ._checks import check_int
 from ._files import atomic_write
 from .augment import augment_batch
@@ -553,6 +553,7 @@ def fit(
     scheduler=None,
     on_epoch_end=None,
     val_metrics=None,
+    recompute_bn: bool = False,
 ) -> pd.DataFrame:
     """Train ``model`` in place on ``train``, stop early on ``val``, return the history.
 
@@ -605,6 +606,9 @@ def fit(
       Its keys become extra history columns (after the standard ones; NaN for an epoch that lacks
       a key), are saved in the checkpoint (so ``resume`` keeps them) and shown in the progress bar.
       Early stopping still follows the validation loss.
+    * ``recompute_bn``: after each epoch's training, give the BatchNorm layers the exact statistics
+      of the training rows (``models.recompute_batchnorm``) before validating, so eval mode no longer
+      depends on running averages that lag behind the weights. Costs one forward pass over ``train``.
     * ``name``: shown in the progress bar and stored in the history (default: the model's class).
 
     Returns the history, a DataFrame with one row per epoch: ``epoch`` (1-based), ``train_loss``,
@@ -632,6 +636,8 @@ def fit(
                      augment=_name_of(augment) if callable(augment) else repr(augment), amp=run.amp,
                      device_type=run.device.type, optimizer=_name_of(optimizer), scheduler=_name_of(scheduler),
                      loss_fn=_name_of(loss_fn), to_input=_name_of(to_input))
+    if recompute_bn:  # named only when on, so the files of runs without it keep their names
+        config["recompute_bn"] = True
     if checkpoint_dir is not None:  # the settings name the file: the same run resumes the same file
         checkpoint = checkpoint_path(checkpoint_dir, model, {**config, "epochs": int(epochs)})
         resume = checkpoint.exists()
@@ -658,6 +664,11 @@ def fit(
         train_loss, train_acc = _train_epoch(model, train, run, batch_size=batch_size, rng=rng,
                                              augment_fn=augment_fn, sched=sched, check=label_check, bar=batch_bar)
         train_seconds = time.perf_counter() - start
+        if recompute_bn:  # exact BatchNorm statistics of the training rows, one pass without gradients
+            with _autocast(run.device, run.amp):
+                models.recompute_batchnorm(model, (
+                    _model_input(run.to_input, train.idx[rows], train.flags[rows] if train.flags is not None else None)
+                    for rows in _batches(len(train), max(batch_size, 256), None, run.device)))
         val_loss, val_acc = _loss_and_accuracy(model, val, batch_size, run)
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
                "val_acc": val_acc, "lr": float(run.opt.param_groups[0]["lr"]),

@@ -325,3 +325,27 @@ def test_augment_batch_on_gpu():
     assert out.device == idx.device and out.dtype == idx.dtype and out.shape == idx.shape
     rc = augment_batch(idx, rc_prob=1.0)
     assert torch.equal(rc.cpu(), reverse_complement_index(idx.cpu()))
+
+
+def test_start_shift_drops_a_prefix_of_at_most_start_shift_bases_and_pads_the_end():
+    seqs = ["ACGTACGTAC", "GGA", "T", ""]                   # the last row: all PAD
+    idx = torch.from_numpy(encode_index(seqs[:3], length=12))
+    idx = torch.cat([idx, torch.full((1, 12), PAD_CODE, dtype=idx.dtype)])
+    seen = {row: set() for row in range(len(seqs))}
+    for seed in range(40):
+        out = augment_batch(idx, start_shift=4, generator=torch.Generator().manual_seed(seed))
+        assert out.shape == idx.shape and out.dtype == idx.dtype
+        for row, seq in enumerate(seqs):
+            got = decode_index(out[row])                   # the real part (PAD is not decoded)
+            dropped = len(seq) - len(got)
+            assert seq.endswith(got) and 0 <= dropped <= min(4, max(len(seq) - 1, 0))   # never emptied
+            assert (out[row, len(got):] == PAD_CODE).all()
+            seen[row].add(dropped)
+    assert seen[0] == {0, 1, 2, 3, 4} and seen[1] == {0, 1, 2} and seen[2] == {0} and seen[3] == {0}
+    assert torch.equal(augment_batch(idx, start_shift=0), idx)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "3"])
+def test_start_shift_must_be_a_whole_number(bad):
+    with pytest.raises(ValueError, match="start_shift"):
+        augment_batch(torch.zeros(1, 4, dtype=torch.uint8), start_shift=bad)

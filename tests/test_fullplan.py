@@ -114,7 +114,7 @@ def test_plan_rows_follow_the_parameters(params):
     assert ablation.runs == len(p["ABLATION_SETTINGS"]) * 2 * len(p["ABLATION_SEEDS"])
     assert ablation.epochs == p["ABLATION_EPOCHS"] and ablation.upper_bound
     # 05: the plain Adam loop's variants and epochs
-    assert sum(r.runs for r in by_notebook("05") if r.recipe == "adam") == 3
+    assert sum(r.runs for r in by_notebook("05") if r.recipe == "adam") == 4   # VARIANTS of the plain loop
     assert {r.epochs for r in by_notebook("05")} == {params["05"]["EPOCHS"], params["05"]["STABILITY_EPOCHS"]}
     # 10: every model, table, seed and split; its epoch limit
     p = params["10"]

@@ -243,3 +243,14 @@ def test_masked_batchnorm_uses_real_positions_only_and_padding_does_not_matter()
     reference.eval()
     torch.testing.assert_close(bn(x), reference(x))
     assert set(bn.state_dict()) == set(nn.BatchNorm1d(4).state_dict())
+
+
+def test_masked_batchnorm_momentum_none_averages_every_batch_as_batchnorm_does():
+    torch.manual_seed(0)
+    batches = [torch.randn(2, 3, 6) for _ in range(3)]
+    bn, reference = models.MaskedBatchNorm1d(3, momentum=None), nn.BatchNorm1d(3, momentum=None)
+    for x in batches:
+        bn(x, torch.ones(2, 6, dtype=torch.bool))
+        reference(x)
+    torch.testing.assert_close(bn.running_mean, reference.running_mean)
+    torch.testing.assert_close(bn.running_var, reference.running_var)

@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from dnacourse import encoding
+from dnacourse import encoding, models
 from dnacourse.classify import evaluate
 from dnacourse.data import SequenceData, make_motif_dataset
 from dnacourse.tools import bench
@@ -503,3 +503,53 @@ def test_use_drive_without_a_folder_needs_colab(monkeypatch):
     monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
     with pytest.raises(RuntimeError, match="only works on Colab.*use_drive\\('~/dnacourse-work'\\)"):
         runtime.use_drive()
+
+
+def test_recompute_batchnorm_gives_the_exact_statistics_of_the_data(motif):
+    train, _ = motif
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv1d(4, 6, 5), nn.BatchNorm1d(6), nn.ReLU(), nn.Dropout(0.5),
+                        nn.Conv1d(6, 3, 3), nn.BatchNorm1d(3))
+    net[1].running_mean.fill_(7.0)                       # stale averages, as after training
+    x = encoding.index_to_one_hot(train.idx)                            # (N, 4, L)
+    assert models.recompute_batchnorm(net, [x]) == 2
+    features = net[0](x)                                                 # (N, 6, L')
+    torch.testing.assert_close(net[1].running_mean, features.mean(dim=(0, 2)))
+    torch.testing.assert_close(net[1].running_var, features.var(dim=(0, 2)), rtol=1e-4, atol=1e-5)  # unbiased
+    assert not net.training and net[1].momentum == 0.1               # eval mode, momentum restored
+    # several batches: the plain mean of the batch means, and the masked BatchNorm of the course's CNN
+    cnn = models.build("cnn", n_classes=3, channels=(8, 8))
+    for m in cnn.modules():
+        if isinstance(m, models.MaskedBatchNorm1d):
+            m.running_mean.fill_(5.0)
+    assert models.recompute_batchnorm(cnn, x.split(32)) == 2
+    first = cnn.features.blocks[0].norm
+    batch_means = []
+    for rows in torch.arange(len(train)).split(32):
+        conv = cnn.features.blocks[0].conv(x[rows])                       # (32, 8, L)
+        mask = models.length_mask(models.sequence_lengths(x[rows]), x.shape[-1]).unsqueeze(1)
+        batch_means.append((conv * mask).sum(dim=(0, 2)) / mask.sum())
+    torch.testing.assert_close(first.running_mean, torch.stack(batch_means).mean(0), rtol=1e-4, atol=1e-5)
+    kept = first.running_mean.clone()
+    with pytest.raises(ValueError, match="no batches"):
+        models.recompute_batchnorm(cnn, [])
+    torch.testing.assert_close(first.running_mean, kept)                 # nothing lost
+
+
+def test_fit_recompute_bn_makes_eval_mode_independent_of_the_running_averages(motif):
+    train, val = motif
+    runs = {}
+    for flag in (False, True):
+        torch.manual_seed(0)
+        net = models.build("cnn", n_classes=3, channels=(8, 8), dropout=0.0)
+        h = quiet_fit(net, train, val, epochs=2, patience=None, recompute_bn=flag)
+        runs[flag] = (net, h)
+    net, h = runs[True]
+    before = [m.running_mean.clone() for m in net.modules() if isinstance(m, nn.BatchNorm1d)]
+    models.recompute_batchnorm(net, [encoding.index_to_one_hot(train.idx)])   # what fit did after the last epoch
+    after = [m.running_mean for m in net.modules() if isinstance(m, nn.BatchNorm1d)]
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(before, after, strict=True))
+    plain = [m.running_mean for m in runs[False][0].modules() if isinstance(m, nn.BatchNorm1d)]
+    assert not all(torch.allclose(a, b, atol=1e-3) for a, b in zip(before, plain, strict=True))
+    # the same training steps: only the statistics differ, so the training losses agree
+    assert np.allclose(h["train_loss"], runs[False][1]["train_loss"])

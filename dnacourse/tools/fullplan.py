@@ -104,12 +104,12 @@ RECIPES = {
 PLAN = [
     # notebook, what,                                                    runs, model,     settings, recipe, rows, val rows, epochs, after, made by
     # 03: ABLATION_DATA "chimp", ABLATION_LENGTH 1000, ABLATION_EPOCHS 40 (patience 5), ABLATION_SEEDS [0, 1, 2],
-    #     3 ABLATION_SETTINGS x both splits; batch 64 (train_and_score's default)
-    ("03", "CNN, 3 augmentation settings x 2 splits x 3 seeds, chimp",   18, "cnn", {}, "gene", CHIMP.train, CHIMP.val, 40, CHIMP.test, None),
+    #     4 ABLATION_SETTINGS x both splits; batch 64 (train_and_score's default)
+    ("03", "CNN, 4 augmentation settings x 2 splits x 3 seeds, chimp",   24, "cnn", {}, "gene", CHIMP.train, CHIMP.val, 40, CHIMP.test, None),
     # 05: HUMAN "human", LENGTH 1000, EPOCHS 40, PATIENCE 5, BATCH_SIZE 64; evaluate + confusion matrix on the test rows;
     #     the plain Adam loop: STABILITY_DATA "chimp", STABILITY_ROWS None, STABILITY_EPOCHS 30, 3 VARIANTS
     ("05", "CNN, random and grouped split, human",                        2, "cnn", {}, "gene", HUMAN.train, HUMAN.val, 40, 2 * HUMAN.test, None),
-    ("05", "plain Adam loop, today's CNN at two learning rates, chimp",   2, "cnn", {}, "adam", CHIMP.train, CHIMP.test, 30, 0, None),
+    ("05", "plain Adam loop, today's CNN: two learning rates, exact statistics", 3, "cnn", {}, "adam", CHIMP.train, CHIMP.test, 30, 0, None),
     ("05", "plain Adam loop, the old CNN (BatchNorm over all positions)", 1, "cnn", {"norm": "batch", "conv_dropout": 0.1}, "adam", CHIMP.train, CHIMP.test, 30, 0, None),
     # 06, 07, 08: HUMAN "human", LENGTH 1000, EPOCHS 40, PATIENCE 5, BATCH_SIZE 64, MODEL; both splits
     ("06", "LSTM, random and grouped split, human",                       2, "lstm", {}, "gene", HUMAN.train, HUMAN.val, 40, HUMAN.test, None),
@@ -120,12 +120,12 @@ PLAN = [
     ("09", "CNN-LSTM, random and grouped split",                          2, "cnn_lstm", {}, "gene", HUMAN.train, HUMAN.val, 40, HUMAN.test, None),
     ("09", "CNN-GRU, random and grouped split",                           2, "cnn_gru", {}, "gene", HUMAN.train, HUMAN.val, 40, HUMAN.test, None),
     ("09", "CNN-BiLSTM, random and grouped split",                        2, "cnn_bilstm", {}, "gene", HUMAN.train, HUMAN.val, 40, HUMAN.test, None),
-    # 10: SEEDS {"chimp": [0, 1, 2], "dog": [0], "human": [0]}, SPLITS both, MODELS all seven, EPOCHS 80,
-    #     PATIENCE 10, AUGMENT None (not notebooks 05-09's recipe: nothing to read back); then the human
+    # 10: SEEDS {"chimp": [0, 1, 2], "dog": [0, 1, 2], "human": [0]}, SPLITS both, MODELS all seven, EPOCHS 80,
+    #     PATIENCE 10, AUGMENT random start (not notebooks 05-09's recipe: nothing to read back); then the human
     #     random-split CNN and the best recurrent model (picked at run time) on all chimp + dog rows, both priced as the LSTM
     *[("10", f"{name}: chimp 3 seeds x 2 splits", 6, name, {}, "gene", CHIMP.train, CHIMP.val, 80, CHIMP.test, None)
       for name in CLASSIFIERS],
-    *[("10", f"{name}: dog 1 seed x 2 splits", 2, name, {}, "gene", DOG.train, DOG.val, 80, DOG.test, None)
+    *[("10", f"{name}: dog 3 seeds x 2 splits", 6, name, {}, "gene", DOG.train, DOG.val, 80, DOG.test, None)
       for name in CLASSIFIERS],
     *[("10", f"{name}: human 1 seed x 2 splits", 2, name, {}, "gene", HUMAN.train, HUMAN.val, 80, HUMAN.test, None)
       for name in CLASSIFIERS],
@@ -188,9 +188,9 @@ PARAMETERS = {
     "08": {"HUMAN": "human", "LENGTH": 1000, "N_TRAIN_CAP": None, "EPOCHS": 40, "BATCH_SIZE": 64, "MODEL": "bilstm"},
     "09": {"HUMAN": "human", "LENGTH": 1000, "N_TRAIN_CAP": None, "EPOCHS": 40, "BATCH_SIZE": 64,
            "REFERENCE": "cnn", "HYBRIDS": ["cnn_lstm", "cnn_gru", "cnn_bilstm"]},
-    "10": {"SEEDS": {"chimp": [0, 1, 2], "dog": [0], "human": [0]}, "SPLITS": ["random", "grouped"],
+    "10": {"SEEDS": {"chimp": [0, 1, 2], "dog": [0, 1, 2], "human": [0]}, "SPLITS": ["random", "grouped"],
            "MODELS": list(CLASSIFIERS), "LENGTH": 1000, "N_TRAIN_CAP": None, "EPOCHS": 80, "PATIENCE": 10,
-           "BATCH_SIZE": 64, "AUGMENT": None, "OTHER_SPECIES": ["chimp", "dog"]},
+           "BATCH_SIZE": 64, "START_SHIFT": 64, "AUGMENT": {"start_shift": 64}, "OTHER_SPECIES": ["chimp", "dog"]},
     "11": {"N_PER_CLASS": 1000, "N_MOTIFS": 3, "TOY_LENGTH": 200, "TOY_CNN": {"channels": (32,), "kernel_size": 9},
            "TOY_EPOCHS": 30, "N_EXPLAIN": 300, "HUMAN": "human", "SPLIT": "random", "LENGTH": 1000, "EPOCHS": 40,
            "BATCH_SIZE": 64, "N_GENES": 150, "N_GENES_ISM": 10, "N_PROMOTERS": 5120, "N_PROMOTERS_VAL": 2048,
