@@ -148,6 +148,11 @@ def _model_input(to_input, idx: torch.Tensor, flags: torch.Tensor | None):
     return to_input(idx) if flags is None else to_input(idx, flags)
 
 
+def _flags(data: SequenceData, rows: torch.Tensor) -> torch.Tensor | None:
+    """The per-row flags of ``rows``, or None when ``data`` carries none."""
+    return None if data.flags is None else data.flags[rows]
+
+
 def _train_step(model, idx, y, flags, run: _Setup, batch_size: int, check=None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One optimisation step on one batch; returns ``(logits, loss)``. Used by ``fit`` and ``lr_range_test``.
@@ -195,7 +200,7 @@ def _loss_and_accuracy(model, data: SequenceData, batch_size: int, run: _Setup) 
     classes = True
     for rows in _batches(len(data), batch_size, None, device):
         idx, y = data.idx[rows], data.y[rows]
-        flags = data.flags[rows] if data.flags is not None else None
+        flags = _flags(data, rows)
         try:
             with _autocast(device, amp):
                 logits = model(_model_input(to_input, idx, flags))
@@ -389,7 +394,7 @@ def _train_epoch(model, train: SequenceData, run: _Setup, *, batch_size, rng: _G
     refresh = max(1, len(batches) // 20)
     for b, rows in enumerate(batches):
         idx, y = train.idx[rows], train.y[rows]
-        flags = train.flags[rows] if train.flags is not None else None
+        flags = _flags(train, rows)
         if augment_fn is not None:
             idx = augment_fn(idx, rng.augment)
         logits, loss = _train_step(model, idx, y, flags, run, batch_size, check=check if b == 0 else None)
@@ -667,7 +672,7 @@ def fit(
         if recompute_bn:  # exact BatchNorm statistics of the training rows, one pass without gradients
             with _autocast(run.device, run.amp):
                 models.recompute_batchnorm(model, (
-                    _model_input(run.to_input, train.idx[rows], train.flags[rows] if train.flags is not None else None)
+                    _model_input(run.to_input, train.idx[rows], _flags(train, rows))
                     for rows in _batches(len(train), max(batch_size, 256), None, run.device)))
         val_loss, val_acc = _loss_and_accuracy(model, val, batch_size, run)
         row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc, "val_loss": val_loss,
@@ -860,7 +865,7 @@ def lr_range_test(model: torch.nn.Module, train: SequenceData, *, start_lr: floa
             rows = queue.pop(0)
             for group in run.opt.param_groups:
                 group["lr"] = float(lr)
-            flags = data.flags[rows] if data.flags is not None else None
+            flags = _flags(data, rows)
             _, loss = _train_step(model, data.idx[rows], data.y[rows], flags, run, batch_size, check=check)
             check = None
             value = float(loss.detach())
