@@ -130,6 +130,10 @@ PLAN = [
     *[("10", f"{name}: human 1 seed x 2 splits", 2, name, {}, "gene", HUMAN.train, HUMAN.val, 80, HUMAN.test, None)
       for name in CLASSIFIERS],
     ("10", "cross-species test: CNN and a recurrent model on chimp + dog", 2, "lstm", {}, "gene", 0, 0, 0, 1682 + 820, None),
+    # 10: every run scores its test genes again in LENGTH-base windows every WINDOW_STEP = 500 bases (3.5, 3.6 and
+    #     2.4 windows per gene on average in chimp, dog and the first 781 human rows; 2.4 priced for the full human file)
+    *[("10", f"{name}: whole-gene windows, chimp + dog + human", 1, name, {}, "gene", 0, 0, 0,
+       round(6 * 3.5 * CHIMP.test + 6 * 3.6 * DOG.test + 2 * 2.4 * HUMAN.test), None) for name in CLASSIFIERS],
     # 11: N_PER_CLASS 1000, N_MOTIFS 3, TOY_LENGTH 200, TOY_CNN, TOY_EPOCHS 30, N_EXPLAIN 300 (saliency + ISM,
     #     3 x 200 passes each, trained and untrained); HUMAN "human", SPLIT "random", EPOCHS 40 (notebook 05's run),
     #     N_GENES 150, N_GENES_ISM 10 (3 x 1,000 passes each, two models); N_PROMOTERS 5120, N_PROMOTERS_VAL 2048,
@@ -190,7 +194,8 @@ PARAMETERS = {
            "REFERENCE": "cnn", "HYBRIDS": ["cnn_lstm", "cnn_gru", "cnn_bilstm"]},
     "10": {"SEEDS": {"chimp": [0, 1, 2], "dog": [0, 1, 2], "human": [0]}, "SPLITS": ["random", "grouped"],
            "MODELS": list(CLASSIFIERS), "LENGTH": 1000, "N_TRAIN_CAP": None, "EPOCHS": 80, "PATIENCE": 10,
-           "BATCH_SIZE": 64, "START_SHIFT": 64, "AUGMENT": {"start_shift": 64}, "OTHER_SPECIES": ["chimp", "dog"]},
+           "BATCH_SIZE": 64, "START_SHIFT": 64, "AUGMENT": {"start_shift": 64}, "OTHER_SPECIES": ["chimp", "dog"],
+           "WINDOW_STEP": 500, "MAX_WINDOWS": None},
     "11": {"N_PER_CLASS": 1000, "N_MOTIFS": 3, "TOY_LENGTH": 200, "TOY_CNN": {"channels": (32,), "kernel_size": 9},
            "TOY_EPOCHS": 30, "N_EXPLAIN": 300, "HUMAN": "human", "SPLIT": "random", "LENGTH": 1000, "EPOCHS": 40,
            "BATCH_SIZE": 64, "N_GENES": 150, "N_GENES_ISM": 10, "N_PROMOTERS": 5120, "N_PROMOTERS_VAL": 2048,
