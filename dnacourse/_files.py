@@ -12,6 +12,8 @@ may have planted a link there, so:
 * ``file_lock(target)`` serialises the processes that make the same file (``fcntl.flock`` on a
   hidden ``.<name>.lock`` beside it, opened without following links, removed when released), so
   the second process waits and then finds the first one's verified file instead of making it again.
+* ``writable_folder(folder)`` makes a folder and checks that it can be written to, making it again if
+  a process that gave up removed it, empty, in the meantime.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as folder:
@@ -82,7 +84,8 @@ def file_lock(target):
 
     The lock is the hidden file ``.<name>.lock`` beside ``target``, opened without following a
     symbolic link (a link planted there raises ``OSError`` naming it) and removed on release. A
-    process that waited on a lock file that was removed meanwhile opens the new one and waits again.
+    process that waited on a lock file that was removed meanwhile opens the new one and waits again;
+    if the folder itself is gone (a process that gave up removed it while empty), it is made again.
     """
     target = Path(target)
     if fcntl is None:
@@ -92,6 +95,9 @@ def file_lock(target):
     while True:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o666)
+        except FileNotFoundError:
+            lock.parent.mkdir(parents=True, exist_ok=True)  # removed under us while empty: make it, try again
+            continue
         except OSError as err:
             if lock.is_symlink():
                 raise OSError(f"{lock} is a symbolic link, not a lock file: delete it and run again") from err
@@ -109,3 +115,17 @@ def file_lock(target):
     finally:
         lock.unlink(missing_ok=True)  # still holding it: a waiter then sees a removed file and retries
         os.close(fd)
+
+
+def writable_folder(folder) -> Path:
+    """Make ``folder`` (and its parents) and check that a file can be created in it; ``OSError`` if not.
+
+    Another process that gave up may remove the folder while it is empty (``data.fetch`` leaves no
+    empty folder behind), so a folder that vanishes before the check is made again, up to three times.
+    """
+    folder = Path(folder)
+    for _ in range(3):
+        folder.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError), tempfile.TemporaryFile(dir=folder):
+            return folder
+    raise FileNotFoundError(f"{folder} was removed three times while it was being made")

@@ -259,11 +259,13 @@ def augment_batch(
     rc_prob: float = 0.0,
     generator: torch.Generator | None = None,
     start_shift: int = 0,
+    window: int | None = None,
 ) -> torch.Tensor:
-    """Random, length-preserving augmentation of a batch of index codes, on its own device.
+    """Random augmentation of a batch of index codes, on its own device.
 
     ``idx``: ``(B, L)`` integer tensor of codes (0-3 ACGT, 4 N, 5 PAD as a 3' suffix). Returns a
-    new tensor of the same shape, dtype and device; ``idx`` itself is not modified. Steps, in order:
+    new tensor of the same shape (``(B, window)`` with ``window``), dtype and device; ``idx`` itself
+    is not modified. Steps, in order:
 
     1. **substitution**: each real base (codes 0-3) independently, with probability
        ``substitution_rate``, becomes one of the 3 other bases. N and PAD are never touched.
@@ -283,6 +285,11 @@ def augment_batch(
        rest moves left and PADs fill the end. The same gene then reaches the model at many
        offsets, so its pooled features cannot depend on where the pooling windows happen to fall
        (notebook 05 measures what it does).
+    5. **random window** (ours, not the paper's): with ``window`` set, each row keeps ``window``
+       consecutive columns from a start drawn uniformly from ``0..max(n - window, 0)``, ``n`` its
+       real length, so the window lies inside the row wherever it can (a shorter row is kept whole,
+       padded). Encode long genes (``SequenceData.from_frame(df, length=4000)``) and train on
+       ``window=1000``: every epoch shows the model another 1,000 bases of each gene (notebook 10).
 
     ``generator``: a ``torch.Generator`` on ``idx.device`` for reproducible draws. On the CPU, codes
     outside 0..5 and a PAD before a base raise, naming the row and position (not checked on a GPU).
@@ -302,6 +309,8 @@ def augment_batch(
     rc_prob = check_fraction(rc_prob, "rc_prob")
     if isinstance(start_shift, bool) or not isinstance(start_shift, (int, np.integer)) or start_shift < 0:
         raise ValueError(f"start_shift must be a whole number of bases >= 0, got {start_shift!r}")
+    if window is not None and (isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1):
+        raise ValueError(f"window must be None or a whole number of bases >= 1, got {window!r}")
     batch, length = idx.shape
     device, dtype = idx.device, idx.dtype
     kw = {"generator": generator, "device": device}
@@ -337,4 +346,11 @@ def augment_batch(
         j = torch.arange(length, device=device) + drop  # (B, L): where each column reads from
         x = torch.where(j < length, torch.gather(x, 1, j.clamp(max=length - 1)),
                         torch.full_like(x, PAD_CODE))
+
+    if window is not None:
+        room = torch.clamp(_real_lengths(x) - window, min=0)  # (B, 1): the last start that fits
+        start = (torch.rand(batch, 1, **kw) * (room + 1)).long().clamp(max=room)  # 0..room
+        j = torch.arange(window, device=device) + start  # (B, window): where each column reads from
+        x = torch.where(j < length, torch.gather(x, 1, j.clamp(max=length - 1)),
+                        torch.full((batch, window), PAD_CODE, dtype=dtype, device=device))
     return x

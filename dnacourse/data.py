@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from functools import partial
@@ -42,7 +41,7 @@ import torch
 
 from . import encoding, runtime
 from ._checks import check_code_values, check_codes, check_int, check_positive
-from ._files import atomic_write, file_lock, publish, temporary_folder
+from ._files import atomic_write, file_lock, publish, temporary_folder, writable_folder
 
 __all__ = [
     "GENE_FAMILIES", "REGISTRY", "DataFile", "DataUnavailableError", "ChecksumError", "ChecksumWarning",
@@ -363,9 +362,7 @@ def _writable_target(entry: DataFile) -> Path:
     """Cache path for ``entry``, after checking that the cache folder can be written to."""
     try:
         target = runtime.data_dir() / entry.filename
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=target.parent):
-            pass
+        writable_folder(target.parent)
     except OSError as err:
         raise DataUnavailableError(
             f"cannot save {entry.filename}: the data folder is not writable ({err}). Set "

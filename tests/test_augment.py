@@ -349,3 +349,28 @@ def test_start_shift_drops_a_prefix_of_at_most_start_shift_bases_and_pads_the_en
 def test_start_shift_must_be_a_whole_number(bad):
     with pytest.raises(ValueError, match="start_shift"):
         augment_batch(torch.zeros(1, 4, dtype=torch.uint8), start_shift=bad)
+
+
+def test_window_keeps_a_full_window_inside_each_row_from_every_possible_start():
+    seqs = ["ACGGTCATTC", "GGATT", "T"]                    # every 6-base window of the first row is unique
+    idx = torch.from_numpy(encode_index(seqs, length=12))
+    idx = torch.cat([idx, torch.full((1, 12), PAD_CODE, dtype=idx.dtype)])   # an all-PAD row
+    starts = set()
+    for seed in range(60):
+        out = augment_batch(idx, window=6, generator=torch.Generator().manual_seed(seed))
+        assert out.shape == (4, 6) and out.dtype == idx.dtype
+        got = decode_index(out[0])
+        assert len(got) == 6 and got in seqs[0]            # a full window of the long row ...
+        starts.add(seqs[0].find(got))
+        assert decode_index(out[1]) == "GGATT" and out[1, 5] == PAD_CODE   # ... shorter rows whole
+        assert decode_index(out[2]) == "T" and (out[3] == PAD_CODE).all()
+    assert starts == {0, 1, 2, 3, 4}                        # every start that fits, none that does not
+    # the window may be wider than the batch: columns past the end are PAD
+    wide = augment_batch(idx, window=15)
+    assert wide.shape == (4, 15) and decode_index(wide[0]) == seqs[0]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_window_must_be_a_positive_whole_number(bad):
+    with pytest.raises(ValueError, match="window"):
+        augment_batch(torch.zeros(1, 4, dtype=torch.uint8), window=bad)

@@ -116,10 +116,11 @@ def test_plan_rows_follow_the_parameters(params):
     # 05: the plain Adam loop's variants and epochs
     assert sum(r.runs for r in by_notebook("05") if r.recipe == "adam") == 4   # VARIANTS of the plain loop
     assert {r.epochs for r in by_notebook("05")} == {params["05"]["EPOCHS"], params["05"]["STABILITY_EPOCHS"]}
-    # 10: every model, table, seed and split; its epoch limit
+    # 10: every model (and every model trained on windows of longer genes), table, seed and split; its epoch limit
     p = params["10"]
     runs_10 = [r for r in by_notebook("10") if r.trains_model]
-    assert sum(r.runs for r in runs_10) == len(p["MODELS"]) * len(p["SPLITS"]) * sum(map(len, p["SEEDS"].values()))
+    assert sum(r.runs for r in runs_10) == (len(p["MODELS"]) + len(p["LONG_MODELS"])) * len(p["SPLITS"]) * \
+        sum(map(len, p["SEEDS"].values()))
     assert {r.epochs for r in runs_10} == {p["EPOCHS"]}
     # 11: the toy CNN and LegNet
     p = params["11"]

@@ -134,6 +134,15 @@ PLAN = [
     #     2.4 windows per gene on average in chimp, dog and the first 781 human rows; 2.4 priced for the full human file)
     *[("10", f"{name}: whole-gene windows, chimp + dog + human", 1, name, {}, "gene", 0, 0, 0,
        round(6 * 3.5 * CHIMP.test + 6 * 3.6 * DOG.test + 2 * 2.4 * HUMAN.test), None) for name in CLASSIFIERS],
+    # 10: LONG_MODELS ["cnn"] trained on LENGTH-base windows (LONG_AUGMENT) of genes encoded to READ_LENGTH = 4000
+    #     bases: training is priced at 1000 bp; validation, the BatchNorm recount over the training rows and the
+    #     test read 4000 bases: 4 x those rows at 1000 bp
+    ("10", "CNN on 1000-base windows, reads 4000: chimp 3 seeds x 2 splits", 6, "cnn", {}, "gene", CHIMP.train,
+     4 * (CHIMP.val + CHIMP.train), 80, 4 * CHIMP.test, None),
+    ("10", "CNN on 1000-base windows, reads 4000: dog 3 seeds x 2 splits", 6, "cnn", {}, "gene", DOG.train,
+     4 * (DOG.val + DOG.train), 80, 4 * DOG.test, None),
+    ("10", "CNN on 1000-base windows, reads 4000: human 1 seed x 2 splits", 2, "cnn", {}, "gene", HUMAN.train,
+     4 * (HUMAN.val + HUMAN.train), 80, 4 * HUMAN.test, None),
     # 11: N_PER_CLASS 1000, N_MOTIFS 3, TOY_LENGTH 200, TOY_CNN, TOY_EPOCHS 30, N_EXPLAIN 300 (saliency + ISM,
     #     3 x 200 passes each, trained and untrained); HUMAN "human", SPLIT "random", EPOCHS 40 (notebook 05's run),
     #     N_GENES 150, N_GENES_ISM 10 (3 x 1,000 passes each, two models); N_PROMOTERS 5120, N_PROMOTERS_VAL 2048,
@@ -195,7 +204,8 @@ PARAMETERS = {
     "10": {"SEEDS": {"chimp": [0, 1, 2], "dog": [0, 1, 2], "human": [0]}, "SPLITS": ["random", "grouped"],
            "MODELS": list(CLASSIFIERS), "LENGTH": 1000, "N_TRAIN_CAP": None, "EPOCHS": 80, "PATIENCE": 10,
            "BATCH_SIZE": 64, "START_SHIFT": 64, "AUGMENT": {"start_shift": 64}, "OTHER_SPECIES": ["chimp", "dog"],
-           "WINDOW_STEP": 500, "MAX_WINDOWS": None},
+           "WINDOW_STEP": 500, "MAX_WINDOWS": None, "READ_LENGTH": 4000, "LONG_AUGMENT": {"window": 1000},
+           "LONG_MODELS": ["cnn"]},
     "11": {"N_PER_CLASS": 1000, "N_MOTIFS": 3, "TOY_LENGTH": 200, "TOY_CNN": {"channels": (32,), "kernel_size": 9},
            "TOY_EPOCHS": 30, "N_EXPLAIN": 300, "HUMAN": "human", "SPLIT": "random", "LENGTH": 1000, "EPOCHS": 40,
            "BATCH_SIZE": 64, "N_GENES": 150, "N_GENES_ISM": 10, "N_PROMOTERS": 5120, "N_PROMOTERS_VAL": 2048,
