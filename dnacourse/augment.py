@@ -198,6 +198,13 @@ def _real_lengths(idx: torch.Tensor) -> torch.Tensor:
     return (idx != PAD_CODE).sum(dim=-1, keepdim=True)
 
 
+def _read_from(x: torch.Tensor, start: torch.Tensor, width: int) -> torch.Tensor:
+    """``(B, width)``: each row's columns ``start .. start + width - 1`` (``start`` ``(B, 1)``), PAD past its end."""
+    j = torch.arange(width, device=x.device) + start  # (B, width): where each column reads from
+    return torch.where(j < x.shape[1], torch.gather(x, 1, j.clamp(max=x.shape[1] - 1)),
+                       torch.full(j.shape, PAD_CODE, dtype=x.dtype, device=x.device))
+
+
 def _complement_table(idx: torch.Tensor) -> torch.Tensor:
     # code -> complement code: A<->T (0<->3), C<->G (1<->2), N->N, PAD->PAD
     return torch.tensor([3, 2, 1, 0, N_CODE, PAD_CODE], dtype=idx.dtype).to(idx.device)
@@ -343,14 +350,10 @@ def augment_batch(
     if start_shift > 0:
         most = torch.clamp(_real_lengths(x) - 1, min=0, max=int(start_shift))  # (B, 1)
         drop = (torch.rand(batch, 1, **kw) * (most + 1)).long().clamp(max=most)  # 0..most
-        j = torch.arange(length, device=device) + drop  # (B, L): where each column reads from
-        x = torch.where(j < length, torch.gather(x, 1, j.clamp(max=length - 1)),
-                        torch.full_like(x, PAD_CODE))
+        x = _read_from(x, drop, length)
 
     if window is not None:
         room = torch.clamp(_real_lengths(x) - window, min=0)  # (B, 1): the last start that fits
         start = (torch.rand(batch, 1, **kw) * (room + 1)).long().clamp(max=room)  # 0..room
-        j = torch.arange(window, device=device) + start  # (B, window): where each column reads from
-        x = torch.where(j < length, torch.gather(x, 1, j.clamp(max=length - 1)),
-                        torch.full((batch, window), PAD_CODE, dtype=dtype, device=device))
+        x = _read_from(x, start, window)
     return x
